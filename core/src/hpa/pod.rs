@@ -1,0 +1,252 @@
+//! Pods as the HPA sees them: phase, readiness, start time and resource requests.
+
+use crate::go_float::saturate_i64;
+
+use super::error::ReplicaCalcError;
+
+/// The phase of a pod (`status.phase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum PodPhase {
+    /// Accepted but not all containers are running yet.
+    Pending,
+    /// Bound to a node with all containers created.
+    Running,
+    /// All containers terminated successfully.
+    Succeeded,
+    /// All containers terminated, at least one in failure.
+    Failed,
+    /// The state could not be obtained.
+    Unknown,
+}
+
+/// The status of a pod condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ConditionStatus {
+    /// `"True"`.
+    True,
+    /// `"False"`.
+    False,
+    /// `"Unknown"`.
+    Unknown,
+}
+
+/// A pod's `Ready` condition.
+///
+/// ```
+/// use podscale::hpa::{ConditionStatus, ReadyCondition};
+/// let ready = ReadyCondition { status: ConditionStatus::True, last_transition_time_ms: -60_000 };
+/// assert_eq!(ready.status, ConditionStatus::True);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ReadyCondition {
+    /// Whether the pod is ready.
+    pub status: ConditionStatus,
+    /// When the status last changed, in Unix milliseconds.
+    pub last_transition_time_ms: i64,
+}
+
+/// Where a container sits in the pod spec, which decides whether its requests count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ContainerKind {
+    /// An entry of `spec.containers`.
+    Regular,
+    /// An entry of `spec.initContainers` with `restartPolicy: Always`: its requests count.
+    Sidecar,
+    /// Any other init container: its requests do not count.
+    Init,
+}
+
+/// An amount of one resource, in milli-units (`"250m"` CPU is 250, `"1"` is 1000).
+///
+/// ```
+/// use podscale::hpa::ResourceAmount;
+/// let cpu = ResourceAmount::new("cpu", 250);
+/// assert_eq!(cpu.milli, 250);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ResourceAmount<'a> {
+    /// Resource name, for example `cpu` or `memory`.
+    pub resource: &'a str,
+    /// Amount in milli-units.
+    pub milli: i64,
+}
+
+impl<'a> ResourceAmount<'a> {
+    /// An amount of `resource`.
+    pub const fn new(resource: &'a str, milli: i64) -> Self {
+        Self { resource, milli }
+    }
+}
+
+/// A container of a pod spec with its resource requests.
+///
+/// ```
+/// use podscale::hpa::{Container, ContainerKind, ResourceAmount};
+/// let requests = [ResourceAmount::new("cpu", 100)];
+/// let proxy = Container { kind: ContainerKind::Sidecar, ..Container::new("proxy", &requests) };
+/// assert_eq!(proxy.kind, ContainerKind::Sidecar);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Container<'a> {
+    /// Container name, unique in the pod.
+    pub name: &'a str,
+    /// Regular, sidecar or plain init container.
+    pub kind: ContainerKind,
+    /// `resources.requests`.
+    pub requests: &'a [ResourceAmount<'a>],
+}
+
+impl<'a> Container<'a> {
+    /// A regular container (`spec.containers`).
+    pub const fn new(name: &'a str, requests: &'a [ResourceAmount<'a>]) -> Self {
+        Self {
+            name,
+            kind: ContainerKind::Regular,
+            requests,
+        }
+    }
+
+    fn request(&self, resource: &str) -> Option<i64> {
+        find_amount(self.requests, resource)
+    }
+}
+
+pub(crate) fn find_amount(amounts: &[ResourceAmount<'_>], resource: &str) -> Option<i64> {
+    amounts
+        .iter()
+        .find(|a| a.resource == resource)
+        .map(|a| a.milli)
+}
+
+/// A pod matched by the HPA's selector.
+///
+/// Pod names are unique within a namespace, so podscale assumes they are unique within `pods`
+/// and within each list of metric samples; with duplicates the first entry of a name is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pod<'a> {
+    /// `metadata.name`.
+    pub name: &'a str,
+    /// `status.phase`.
+    pub phase: PodPhase,
+    /// Whether `metadata.deletionTimestamp` is set.
+    pub deleting: bool,
+    /// `status.startTime` in Unix milliseconds, if set.
+    pub start_time_ms: Option<i64>,
+    /// The `Ready` condition, if the pod has one.
+    pub ready: Option<ReadyCondition>,
+    /// Containers and sidecars (`spec.containers` and `spec.initContainers`).
+    pub containers: &'a [Container<'a>],
+    /// Pod-level `spec.resources.requests`, if the pod sets them (KEP-2837).
+    pub pod_requests: Option<&'a [ResourceAmount<'a>]>,
+}
+
+impl<'a> Pod<'a> {
+    /// A Running pod that started long ago and has been Ready as long: the steady state.
+    ///
+    /// ```
+    /// use podscale::hpa::{Container, Pod, PodPhase, ResourceAmount};
+    /// let requests = [ResourceAmount::new("cpu", 200)];
+    /// let containers = [Container::new("app", &requests)];
+    /// let pod = Pod::running_ready("web-0", &containers);
+    /// assert_eq!(pod.phase, PodPhase::Running);
+    /// ```
+    pub const fn running_ready(name: &'a str, containers: &'a [Container<'a>]) -> Self {
+        Self {
+            name,
+            phase: PodPhase::Running,
+            deleting: false,
+            start_time_ms: Some(i64::MIN / 2),
+            ready: Some(ReadyCondition {
+                status: ConditionStatus::True,
+                last_transition_time_ms: i64::MIN / 2,
+            }),
+            containers,
+            pod_requests: None,
+        }
+    }
+
+    /// Running with Ready condition `True` [podutil.IsPodReady]; deleting pods count, as upstream.
+    pub(crate) fn is_running_and_ready(&self) -> bool {
+        self.phase == PodPhase::Running
+            && self
+                .ready
+                .is_some_and(|r| r.status == ConditionStatus::True)
+    }
+
+    /// The pod's request for `resource`, in milli-units [calculateRequests].
+    ///
+    /// Pod-level requests win when `pod_level_resources` is on, the pod sets them and no container
+    /// is named; otherwise requests of containers and sidecars are summed, or only `container`'s.
+    ///
+    /// # Errors
+    ///
+    /// A considered container without a request for `resource`, a named container absent from the
+    /// pod, or pod-level requests lacking `resource`.
+    ///
+    /// ```
+    /// use podscale::hpa::{Container, Pod, ResourceAmount};
+    /// let a = [ResourceAmount::new("cpu", 200)];
+    /// let b = [ResourceAmount::new("cpu", 50)];
+    /// let containers = [Container::new("app", &a), Container::new("log", &b)];
+    /// let pod = Pod::running_ready("web-0", &containers);
+    /// assert_eq!(pod.request("cpu", None, true), Ok(250));
+    /// assert_eq!(pod.request("cpu", Some("log"), true), Ok(50));
+    /// assert!(pod.request("memory", None, true).is_err());
+    /// ```
+    pub fn request(
+        &self,
+        resource: &'a str,
+        container: Option<&'a str>,
+        pod_level_resources: bool,
+    ) -> Result<i64, ReplicaCalcError<'a>> {
+        if let (true, Some(pod_requests), None) =
+            (pod_level_resources, self.pod_requests, container)
+        {
+            // calculatePodLevelRequests
+            return find_amount(pod_requests, resource).ok_or(
+                ReplicaCalcError::MissingPodLevelRequest {
+                    resource,
+                    pod: self.name,
+                },
+            );
+        }
+        // calculatePodRequestsFromContainers: regular containers first, then sidecars.
+        let counted = self
+            .containers
+            .iter()
+            .filter(|c| c.kind == ContainerKind::Regular)
+            .chain(
+                self.containers
+                    .iter()
+                    .filter(|c| c.kind == ContainerKind::Sidecar),
+            );
+        let mut total: i128 = 0;
+        for c in counted {
+            if container.is_none_or(|name| name == c.name) {
+                let request = c
+                    .request(resource)
+                    .ok_or(ReplicaCalcError::MissingRequest {
+                        resource,
+                        container: c.name,
+                        pod: self.name,
+                    })?;
+                total = total.saturating_add(i128::from(request));
+                if container.is_some() {
+                    return Ok(saturate_i64(total));
+                }
+            }
+        }
+        match container {
+            Some(container) => Err(ReplicaCalcError::ContainerNotFound {
+                container,
+                pod: self.name,
+            }),
+            None => Ok(saturate_i64(total)),
+        }
+    }
+}

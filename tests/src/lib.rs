@@ -1,0 +1,110 @@
+//! Runs conformance vector files (schemas in `shared/specs/`) through the podscale core.
+//!
+//! Each file names its family (`hpa`, later `keda` and `vpa`); each vector either passes or
+//! fails with a line saying what was expected and what came out. A malformed vector, an unknown
+//! suite or an unknown family is a failure, never a skip.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::Value;
+
+mod hpa;
+mod json;
+
+/// The outcome of one vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `file:suite/name`.
+    pub id: String,
+    /// What went wrong: `expected …, got …`, or why the vector could not be run.
+    pub detail: String,
+}
+
+/// The outcome of one or more files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Vectors that passed.
+    pub passed: usize,
+    /// Vectors that failed, in file order.
+    pub failures: Vec<Failure>,
+}
+
+impl Report {
+    /// Adds another report's counts and failures.
+    pub fn merge(&mut self, other: Report) {
+        self.passed += other.passed;
+        self.failures.extend(other.failures);
+    }
+
+    /// One line per failure, then `N passed, M failed`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for f in &self.failures {
+            let _ = writeln!(out, "FAIL {}: {}", f.id, f.detail);
+        }
+        let _ = writeln!(
+            out,
+            "{} passed, {} failed",
+            self.passed,
+            self.failures.len()
+        );
+        out
+    }
+}
+
+/// Runs every vector of the file at `path`.
+pub fn run_file(path: &Path) -> Report {
+    let label = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let failed = |detail: String| Report {
+        passed: 0,
+        failures: vec![Failure {
+            id: label.clone(),
+            detail,
+        }],
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return failed(format!("cannot read: {e}")),
+    };
+    let doc: Value = match serde_json::from_str(&text) {
+        Ok(doc) => doc,
+        Err(e) => return failed(format!("not JSON: {e}")),
+    };
+    run_document(&label, &doc)
+}
+
+/// Runs every vector of a parsed vector file.
+pub fn run_document(label: &str, doc: &Value) -> Report {
+    let family = doc.get("family").and_then(Value::as_str).unwrap_or("");
+    let Some(vectors) = doc.get("vectors").and_then(Value::as_array) else {
+        return Report {
+            passed: 0,
+            failures: vec![Failure {
+                id: label.into(),
+                detail: "no \"vectors\" array".into(),
+            }],
+        };
+    };
+    let mut report = Report::default();
+    for (index, vector) in vectors.iter().enumerate() {
+        let suite = vector.get("suite").and_then(Value::as_str).unwrap_or("?");
+        let name = vector
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("#{index}"), String::from);
+        let id = format!("{label}:{suite}/{name}");
+        let outcome = match family {
+            "hpa" => hpa::run(vector),
+            other => Err(format!("unknown vector family {other:?}")),
+        };
+        match outcome {
+            Ok(()) => report.passed += 1,
+            Err(detail) => report.failures.push(Failure { id, detail }),
+        }
+    }
+    report
+}
