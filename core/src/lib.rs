@@ -47,3 +47,8 @@
 
 mod go_float;
 pub mod hpa;
+
+// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
