@@ -43,6 +43,18 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Never panic: every shortcut that can panic (unwrap, indexing, overflowing arithmetic) is spelled
+// out as a checked or saturating operation instead.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod go_float;
