@@ -11,6 +11,7 @@
 //! | module | upstream |
 //! | --- | --- |
 //! | [`hpa`] | the HorizontalPodAutoscaler controller of Kubernetes v1.37 |
+//! | [`checkpoint`] | (podscale's own) a versioned envelope for saved state |
 //!
 //! Every public function is total: invalid input is an error value naming the field and the bad
 //! value, never a panic.
@@ -57,6 +58,7 @@
 )]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod checkpoint;
 mod go_float;
 pub mod hpa;
 

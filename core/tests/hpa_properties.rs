@@ -291,7 +291,7 @@ proptest! {
 }
 
 #[cfg(feature = "serde")]
-mod checkpoint {
+mod serialization {
     use super::*;
 
     proptest! {
@@ -303,7 +303,11 @@ mod checkpoint {
             state.conditions.set(ConditionType::ScaledToZero, ConditionStatus::True, ConditionReason::ScaledToZero, 5);
             let json = serde_json::to_string(&state).unwrap();
             let back: HpaState = serde_json::from_str(&json).unwrap();
-            prop_assert_eq!(back, state);
+            prop_assert_eq!(&back, &state);
+            let saved = serde_json::to_string(&podscale::checkpoint::Checkpoint::new(state.clone())).unwrap();
+            prop_assert!(saved.starts_with(r#"{"version":1,"#), "{}", saved);
+            let restored: podscale::checkpoint::Checkpoint<HpaState> = serde_json::from_str(&saved).unwrap();
+            prop_assert_eq!(restored.into_state().unwrap(), state);
         }
     }
 }

@@ -268,8 +268,14 @@ mod tests {
     fn sums_containers_and_sidecars_but_not_plain_init_containers() {
         let containers = [
             Container::new("app", &CPU_100),
-            Container { kind: ContainerKind::Sidecar, ..Container::new("proxy", &CPU_30) },
-            Container { kind: ContainerKind::Init, ..Container::new("migrate", &MEMORY_ONLY) },
+            Container {
+                kind: ContainerKind::Sidecar,
+                ..Container::new("proxy", &CPU_30)
+            },
+            Container {
+                kind: ContainerKind::Init,
+                ..Container::new("migrate", &MEMORY_ONLY)
+            },
         ];
         assert_eq!(pod(&containers).request("cpu", None, true), Ok(130));
         assert_eq!(pod(&containers).request("cpu", Some("proxy"), true), Ok(30));
@@ -277,16 +283,26 @@ mod tests {
 
     #[test]
     fn missing_request_and_missing_container_are_errors() {
-        let containers = [Container::new("app", &CPU_100), Container::new("log", &MEMORY_ONLY)];
+        let containers = [
+            Container::new("app", &CPU_100),
+            Container::new("log", &MEMORY_ONLY),
+        ];
         assert_eq!(
             pod(&containers).request("cpu", None, true),
-            Err(ReplicaCalcError::MissingRequest { resource: "cpu", container: "log", pod: "p" })
+            Err(ReplicaCalcError::MissingRequest {
+                resource: "cpu",
+                container: "log",
+                pod: "p"
+            })
         );
         // Only the named container is considered.
         assert_eq!(pod(&containers).request("cpu", Some("app"), true), Ok(100));
         assert_eq!(
             pod(&containers).request("cpu", Some("nope"), true),
-            Err(ReplicaCalcError::ContainerNotFound { container: "nope", pod: "p" })
+            Err(ReplicaCalcError::ContainerNotFound {
+                container: "nope",
+                pod: "p"
+            })
         );
     }
 
@@ -294,21 +310,34 @@ mod tests {
     fn pod_level_requests_win_unless_a_container_is_named_or_the_gate_is_off() {
         let containers = [Container::new("app", &CPU_100)];
         let pod_requests = [ResourceAmount::new("cpu", 500)];
-        let with_pod_level = Pod { pod_requests: Some(&pod_requests), ..pod(&containers) };
+        let with_pod_level = Pod {
+            pod_requests: Some(&pod_requests),
+            ..pod(&containers)
+        };
         assert_eq!(with_pod_level.request("cpu", None, true), Ok(500));
         assert_eq!(with_pod_level.request("cpu", Some("app"), true), Ok(100));
         assert_eq!(with_pod_level.request("cpu", None, false), Ok(100));
         assert_eq!(
             with_pod_level.request("memory", None, true),
-            Err(ReplicaCalcError::MissingPodLevelRequest { resource: "memory", pod: "p" })
+            Err(ReplicaCalcError::MissingPodLevelRequest {
+                resource: "memory",
+                pod: "p"
+            })
         );
     }
 
     #[test]
     fn error_messages_match_upstream() {
-        let err = ReplicaCalcError::MissingRequest { resource: "cpu", container: "c", pod: "p" };
+        let err = ReplicaCalcError::MissingRequest {
+            resource: "cpu",
+            container: "c",
+            pod: "p",
+        };
         let mut text = heapless::String::<64>::new();
         let _ = core::fmt::write(&mut text, format_args!("{err}"));
-        assert_eq!(text.as_str(), "missing request for cpu in container c of Pod p");
+        assert_eq!(
+            text.as_str(),
+            "missing request for cpu in container c of Pod p"
+        );
     }
 }
