@@ -23,8 +23,8 @@ use heapless::Vec as HVec;
 use podscale::hpa::{
     Behavior, Container, ContainerUsage, ControllerConfig, HpaSpec, HpaState, MetricData,
     MetricSpec, MetricTarget, Observation, Pod, PodMetricSample, PodResourceMetrics,
-    ReadinessPeriods, Recommendation, ReplicaCalculator, ResourceAmount, ScaleEvent, ScalingRules,
-    Tolerances, decide, limit_replicas_with_behavior, stabilize_recommendation,
+    ReadinessPeriods, Recommendation, ReplicaCalculator, ResourceAmount, ResourceName, ScaleEvent,
+    ScalingRules, Tolerances, decide, limit_replicas_with_behavior, stabilize_recommendation,
 };
 
 /// A fixed "now": any instant works, decisions only look at differences.
@@ -56,14 +56,14 @@ fn pod_names(count: usize) -> Vec<String> {
 /// 200m each, with default behavior and 20 recommendations in the last 5 minutes.
 fn one_resource_metric_10_pods(c: &mut Criterion) {
     let names = pod_names(10);
-    let requests = [ResourceAmount::new("cpu", 200)];
+    let requests = [ResourceAmount::cpu(200)];
     let containers = [Container::new("app", &requests)];
     let pods: Vec<Pod<'_>> = names
         .iter()
         .map(|n| Pod::running_ready(n, &containers))
         .collect();
     // 120m of 200m: 60% against 50%, a scale-up from 10 to 12.
-    let usage = [ResourceAmount::new("cpu", 120)];
+    let usage = [ResourceAmount::cpu(120)];
     let usage_per_container = [ContainerUsage::new("app", &usage)];
     let samples: Vec<PodResourceMetrics<'_>> = names
         .iter()
@@ -126,12 +126,12 @@ fn one_resource_metric_10_pods(c: &mut Criterion) {
 
 const CONTAINER_REQUESTS: [[ResourceAmount<'static>; 2]; 2] = [
     [
-        ResourceAmount::new("cpu", 200),
-        ResourceAmount::new("memory", 256 * MIB_MILLI),
+        ResourceAmount::cpu(200),
+        ResourceAmount::memory(256 * MIB_MILLI),
     ],
     [
-        ResourceAmount::new("cpu", 50),
-        ResourceAmount::new("memory", 64 * MIB_MILLI),
+        ResourceAmount::cpu(50),
+        ResourceAmount::memory(64 * MIB_MILLI),
     ],
 ];
 
@@ -158,14 +158,8 @@ fn five_metrics_1000_pods(c: &mut Criterion) {
         .iter()
         .map(|p| {
             [
-                [
-                    ResourceAmount::new("cpu", p[0]),
-                    ResourceAmount::new("memory", p[1]),
-                ],
-                [
-                    ResourceAmount::new("cpu", p[2]),
-                    ResourceAmount::new("memory", p[3]),
-                ],
+                [ResourceAmount::cpu(p[0]), ResourceAmount::memory(p[1])],
+                [ResourceAmount::cpu(p[2]), ResourceAmount::memory(p[3])],
             ]
         })
         .collect();
@@ -198,11 +192,11 @@ fn five_metrics_1000_pods(c: &mut Criterion) {
     let metrics = [
         MetricSpec::resource_utilization("cpu", 60),
         MetricSpec::Resource {
-            name: "memory",
+            name: ResourceName::Memory,
             target: MetricTarget::AverageValue(300 * MIB_MILLI),
         },
         MetricSpec::ContainerResource {
-            name: "cpu",
+            name: ResourceName::Cpu,
             container: "app",
             target: MetricTarget::Utilization(70),
         },
@@ -262,7 +256,7 @@ fn five_metrics_1000_pods(c: &mut Criterion) {
     // The calculator alone, on the first metric's inputs: pure, so plain `iter`.
     let calc = ReplicaCalculator::new(Tolerances::default(), ReadinessPeriods::default());
     let proposal = calc
-        .resource_utilization_replicas(1000, 60, "cpu", None, &pods, &samples, NOW_MS)
+        .resource_utilization_replicas(1000, 60, ResourceName::Cpu, None, &pods, &samples, NOW_MS)
         .unwrap();
     assert!(proposal.replicas > 1000, "{proposal:?}");
     c.benchmark_group("replica_calculator")
@@ -271,7 +265,7 @@ fn five_metrics_1000_pods(c: &mut Criterion) {
                 calc.resource_utilization_replicas(
                     black_box(1000),
                     60,
-                    "cpu",
+                    ResourceName::Cpu,
                     None,
                     black_box(&pods),
                     black_box(&samples),
@@ -285,7 +279,15 @@ fn five_metrics_1000_pods(c: &mut Criterion) {
     let unordered: Vec<PodResourceMetrics<'_>> =
         (0..1000).map(|i| samples[i * 7919 % 1000]).collect();
     assert_eq!(
-        calc.resource_utilization_replicas(1000, 60, "cpu", None, &pods, &unordered, NOW_MS),
+        calc.resource_utilization_replicas(
+            1000,
+            60,
+            ResourceName::Cpu,
+            None,
+            &pods,
+            &unordered,
+            NOW_MS
+        ),
         Ok(proposal)
     );
     c.benchmark_group("replica_calculator").bench_function(
@@ -295,7 +297,7 @@ fn five_metrics_1000_pods(c: &mut Criterion) {
                 calc.resource_utilization_replicas(
                     black_box(1000),
                     60,
-                    "cpu",
+                    ResourceName::Cpu,
                     None,
                     black_box(&pods),
                     black_box(&unordered),

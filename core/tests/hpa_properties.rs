@@ -190,7 +190,7 @@ proptest! {
     fn within_tolerance_keeps_replicas(fleet in fleet_strategy(), target in 1i32..200, current in 1i32..100) {
         let calc = ReplicaCalculator::default();
         let proposal = with_fleet(&fleet, |pods, samples| {
-            calc.resource_utilization_replicas(current, target, CPU, None, pods, samples, 0).unwrap()
+            calc.resource_utilization_replicas(current, target, ResourceName::Cpu, None, pods, samples, 0).unwrap()
         });
         let ratio = f64::from(proposal.utilization) / f64::from(target);
         if calc.tolerances.is_within(ratio) {
@@ -207,7 +207,7 @@ proptest! {
         let index = pod % busier.usage.len();
         busier.usage[index][0].milli += extra;
         let propose = |f: &Fleet| with_fleet(f, |pods, samples| {
-            calc.resource_utilization_replicas(current, target, CPU, None, pods, samples, 0).unwrap().replicas
+            calc.resource_utilization_replicas(current, target, ResourceName::Cpu, None, pods, samples, 0).unwrap().replicas
         });
         prop_assert!(propose(&busier) >= propose(&fleet));
     }

@@ -254,7 +254,10 @@ fn defaults(input: &Value, expect: &Value) -> Outcome<()> {
 }
 
 fn group_pods(input: &Value, expect: &Value) -> Outcome<()> {
-    let resource = input.get("resource").and_then(Value::as_str);
+    let resource = input
+        .get("resource")
+        .and_then(Value::as_str)
+        .map(ResourceName::from);
     let periods = readiness(input)?;
     let mut samples = HashMap::new();
     for m in array(input, "metrics")? {
@@ -305,7 +308,7 @@ fn replica_calculator(input: &Value, expect: &Value) -> Outcome<()> {
     let target = int(input, "target")?;
     let pods = pods(input)?;
     let function = string(input, "function")?;
-    let resource = || string(input, "resource").map(leak_str);
+    let resource = || string(input, "resource").map(|r| ResourceName::from(leak_str(r)));
     let container = || input.get("container").and_then(Value::as_str).map(leak_str);
     let object = || int(input, "object_metric_milli");
     enum Got {
@@ -548,7 +551,7 @@ fn controller(input: &Value, expect: &Value) -> Outcome<()> {
         let (spec, source) = match kind {
             "Resource" => (
                 MetricSpec::Resource {
-                    name: leak_str(string(m, "name")?),
+                    name: ResourceName::from(leak_str(string(m, "name")?)),
                     target: metric_target(m)?,
                 },
                 if failing("resource") {
@@ -559,7 +562,7 @@ fn controller(input: &Value, expect: &Value) -> Outcome<()> {
             ),
             "ContainerResource" => (
                 MetricSpec::ContainerResource {
-                    name: leak_str(string(m, "name")?),
+                    name: ResourceName::from(leak_str(string(m, "name")?)),
                     container: leak_str(string(m, "container")?),
                     target: metric_target(m)?,
                 },

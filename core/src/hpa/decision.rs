@@ -56,6 +56,10 @@ pub struct Observation<'a> {
     /// Pods matching the selector.
     pub pods: &'a [Pod<'a>],
     /// The data of each metric, in `spec.metrics` order.
+    ///
+    /// Per-pod samples are matched to pods by name. Samples in the same order as `pods`, or
+    /// sorted by pod name (as the metrics APIs list them), are matched in linear or `n log n`
+    /// time; any other order costs a scan per pod, so sort them first when there are many.
     pub metrics: &'a [MetricData<'a>],
 }
 
@@ -519,6 +523,13 @@ pub fn decide<'a, const R: usize, const E: usize>(
         needs_metrics = false;
     }
 
+    // API defaulting of both directions, done once per sync.
+    let rules = spec.behavior.as_ref().map(|b| {
+        (
+            direction_rules(b, ScalingDirection::ScaleUp),
+            direction_rules(b, ScalingDirection::ScaleDown),
+        )
+    });
     let mut recorded: Option<(Slot, i32)> = None;
     if needs_metrics {
         let outcome = compute_metrics(
@@ -546,7 +557,7 @@ pub fn decide<'a, const R: usize, const E: usize>(
         } else if desired < current {
             decision.reason = Some(RescaleReason::AllMetricsBelowTarget);
         }
-        let (stabilized, slot) = match &spec.behavior {
+        let (stabilized, slot) = match &rules {
             None => {
                 // normalizeDesiredReplicas
                 let plan = stabilization::plan_legacy(
@@ -582,10 +593,8 @@ pub fn decide<'a, const R: usize, const E: usize>(
                 );
                 (limited.replicas, plan.slot)
             }
-            Some(behavior) => {
+            Some((up, down)) => {
                 // normalizeDesiredReplicasWithBehaviors
-                let up = direction_rules(behavior, ScalingDirection::ScaleUp);
-                let down = direction_rules(behavior, ScalingDirection::ScaleDown);
                 let up_window_ms =
                     seconds_to_ms(i64::from(up.stabilization_window_seconds.unwrap_or(0)));
                 // maybeInitScaleDownStabilizationWindow: the flag, in whole seconds.
@@ -620,8 +629,8 @@ pub fn decide<'a, const R: usize, const E: usize>(
                     plan.replicas,
                     min,
                     max,
-                    &up,
-                    &down,
+                    up,
+                    down,
                     &state.scale_up_events,
                     &state.scale_down_events,
                     now_ms,
@@ -648,14 +657,14 @@ pub fn decide<'a, const R: usize, const E: usize>(
     }
 
     if decision.rescale {
-        if let Some(behavior) = &spec.behavior {
+        if let Some((up, down)) = &rules {
             // Refuse now, before anything is written, if the event could not be stored later.
-            let (direction, events) = if decision.desired_replicas > current {
-                (ScalingDirection::ScaleUp, &state.scale_up_events)
+            let (direction_rules, events) = if decision.desired_replicas > current {
+                (up, &state.scale_up_events)
             } else {
-                (ScalingDirection::ScaleDown, &state.scale_down_events)
+                (down, &state.scale_down_events)
             };
-            let longest = direction_rules(behavior, direction).longest_policy_period_seconds();
+            let longest = direction_rules.longest_policy_period_seconds();
             if events.is_full() && event_slot(events, longest, now_ms).is_none() {
                 return Err(HpaError::ScaleEventsFull { capacity: E });
             }
@@ -705,22 +714,26 @@ fn commit<const R: usize, const E: usize>(
     current: i32,
     now_ms: i64,
 ) -> Result<(), HpaError> {
-    let mut history = match &state.recommendations {
-        Some(history) => history.clone(),
-        None => {
-            let mut seeded = Vec::new();
-            seeded
-                .push(Recommendation {
-                    replicas: current,
-                    timestamp_ms: now_ms,
-                })
-                .map_err(|_| HpaError::RecommendationHistoryFull { capacity: R })?;
-            seeded
-        }
-    };
+    let len = state
+        .recommendations
+        .as_ref()
+        .map_or(1, |history| history.len());
+    let appends = matches!(recorded, Some((Slot::Append, _)));
+    if R == 0 || (appends && len >= R) {
+        return Err(HpaError::RecommendationHistoryFull { capacity: R });
+    }
+    let history = state.recommendations.get_or_insert_with(|| {
+        let mut seeded = Vec::new();
+        // R > 0 was checked above.
+        let _ = seeded.push(Recommendation {
+            replicas: current,
+            timestamp_ms: now_ms,
+        });
+        seeded
+    });
     if let Some((slot, replicas)) = recorded {
         stabilization::record(
-            &mut history,
+            history,
             slot,
             Recommendation {
                 replicas,
@@ -728,7 +741,6 @@ fn commit<const R: usize, const E: usize>(
             },
         )?;
     }
-    state.recommendations = Some(history);
     state.conditions = conditions;
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use super::resource::ResourceName;
+
 /// Why one metric could not produce a replica proposal.
 ///
 /// The `Display` text is upstream's error message, so logs and status conditions read the same as
@@ -11,7 +13,7 @@ pub enum ReplicaCalcError<'a> {
     /// The resource metrics API returned no items at all [resourceMetricsClient.GetResourceMetric].
     NoResourceMetrics {
         /// The resource asked for.
-        resource: &'a str,
+        resource: ResourceName<'a>,
     },
     /// The custom metrics API returned no items for a Pods metric [customMetricsClient.GetRawMetric].
     NoPodMetrics {
@@ -37,7 +39,7 @@ pub enum ReplicaCalcError<'a> {
     /// A considered container has no request for the resource.
     MissingRequest {
         /// The resource.
-        resource: &'a str,
+        resource: ResourceName<'a>,
         /// The container.
         container: &'a str,
         /// The pod.
@@ -46,7 +48,7 @@ pub enum ReplicaCalcError<'a> {
     /// The pod sets pod-level requests, but not for this resource.
     MissingPodLevelRequest {
         /// The resource.
-        resource: &'a str,
+        resource: ResourceName<'a>,
         /// The pod.
         pod: &'a str,
     },

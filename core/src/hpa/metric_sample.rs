@@ -1,6 +1,6 @@
 //! Metric samples as the metrics APIs return them, and their lookup by pod name.
 
-use super::pod::{ResourceAmount, find_amount};
+use super::resource::{ResourceAmount, ResourceName, find_amount};
 
 /// One container's usage in a `metrics.k8s.io` PodMetrics item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ impl<'a> PodResourceMetrics<'a> {
     /// The pod's usage of `resource` [getPodMetrics, getContainerMetrics]: the sum over its
     /// containers, or one container's. `None` (the pod counts as missing) when the pod has no
     /// containers, a container lacks the resource, or the named container is absent.
-    pub fn usage(&self, resource: &str, container: Option<&str>) -> Option<i64> {
+    pub fn usage(&self, resource: ResourceName<'_>, container: Option<&str>) -> Option<i64> {
         match container {
             Some(name) => self
                 .containers
@@ -114,49 +114,50 @@ pub(crate) struct Sample {
 pub(crate) enum SampleSet<'s> {
     Resource {
         items: &'s [PodResourceMetrics<'s>],
-        resource: &'s str,
+        resource: ResourceName<'s>,
         container: Option<&'s str>,
     },
     Pods(&'s [PodMetricSample<'s>]),
 }
 
 impl<'s> SampleSet<'s> {
-    fn len_raw(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Self::Resource { items, .. } => items.len(),
             Self::Pods(items) => items.len(),
         }
     }
 
-    fn entry(&self, index: usize) -> Option<(&'s str, Option<Sample>)> {
+    fn name(&self, index: usize) -> Option<&'s str> {
+        match self {
+            Self::Resource { items, .. } => items.get(index).map(|item| item.pod),
+            Self::Pods(items) => items.get(index).map(|item| item.pod),
+        }
+    }
+
+    /// The entry's value and timing; `None` for an entry upstream drops (no usage for the
+    /// resource or container).
+    fn sample(&self, index: usize) -> Option<Sample> {
         match *self {
             Self::Resource {
                 items,
                 resource,
                 container,
-            } => items.get(index).map(|item| {
+            } => {
+                let item = items.get(index)?;
                 let timing = SampleTiming {
                     timestamp_ms: item.timestamp_ms,
                     window_ms: item.window_ms,
                 };
-                (
-                    item.pod,
-                    item.usage(resource, container)
-                        .map(|value| Sample { value, timing }),
-                )
-            }),
-            Self::Pods(items) => items.get(index).map(|item| {
-                let timing = SampleTiming {
+                item.usage(resource, container)
+                    .map(|value| Sample { value, timing })
+            }
+            Self::Pods(items) => items.get(index).map(|item| Sample {
+                value: item.value_milli,
+                timing: SampleTiming {
                     timestamp_ms: item.timestamp_ms,
                     window_ms: item.window_ms,
-                };
-                (
-                    item.pod,
-                    Some(Sample {
-                        value: item.value_milli,
-                        timing,
-                    }),
-                )
+                },
             }),
         }
     }
@@ -165,8 +166,8 @@ impl<'s> SampleSet<'s> {
     pub(crate) fn totals(&self) -> (usize, i128) {
         let mut count = 0usize;
         let mut sum: i128 = 0;
-        for index in 0..self.len_raw() {
-            if let Some((_, Some(sample))) = self.entry(index) {
+        for index in 0..self.len() {
+            if let Some(sample) = self.sample(index) {
                 count = count.saturating_add(1);
                 sum = sum.saturating_add(i128::from(sample.value));
             }
@@ -174,22 +175,64 @@ impl<'s> SampleSet<'s> {
         (count, sum)
     }
 
-    /// The sample of `pod`, if the map holds one.
+    fn is_sorted_by_name(&self) -> bool {
+        (1..self.len()).all(|i| match (self.name(i.saturating_sub(1)), self.name(i)) {
+            (Some(a), Some(b)) => a < b,
+            _ => false,
+        })
+    }
+
+    /// The position of `pod`'s entry, if any.
     ///
-    /// `cursor` is where the previous lookup matched: samples listed in the same order as the pods
-    /// are found in one step each, any other order still works by a full scan.
-    pub(crate) fn find(&self, pod: &str, cursor: &mut usize) -> Option<Sample> {
-        let len = self.len_raw();
-        let start = if *cursor < len { *cursor } else { 0 };
-        let probe = (start..len).chain(0..start);
-        for index in probe {
-            if let Some((name, sample)) = self.entry(index) {
-                if name == pod {
-                    *cursor = index.saturating_add(1);
-                    return sample;
+    /// Samples listed in the same order as the pods are found in one step each; samples sorted by
+    /// pod name (as the metrics APIs list them) by binary search; any other order by a scan.
+    pub(crate) fn position(&self, pod: &str, lookup: &mut Lookup) -> Option<usize> {
+        let len = self.len();
+        if self.name(lookup.cursor) == Some(pod) {
+            let found = lookup.cursor;
+            lookup.cursor = found.saturating_add(1);
+            return Some(found);
+        }
+        let sorted = *lookup
+            .sorted
+            .get_or_insert_with(|| self.is_sorted_by_name());
+        let found = if sorted {
+            let (mut low, mut high) = (0usize, len);
+            let mut found = None;
+            while low < high {
+                let mid = low.saturating_add(high.saturating_sub(low) / 2);
+                match self.name(mid).map(|name| name.cmp(pod)) {
+                    Some(core::cmp::Ordering::Less) => low = mid.saturating_add(1),
+                    Some(core::cmp::Ordering::Greater) => high = mid,
+                    Some(core::cmp::Ordering::Equal) => {
+                        found = Some(mid);
+                        break;
+                    }
+                    None => break,
                 }
             }
+            found
+        } else {
+            (0..len).find(|&index| self.name(index) == Some(pod))
+        };
+        if let Some(index) = found {
+            lookup.cursor = index.saturating_add(1);
         }
-        None
+        found
     }
+
+    /// The sample of `pod`, if the map holds one, and whether the list had an entry for it.
+    pub(crate) fn find(&self, pod: &str, lookup: &mut Lookup) -> (bool, Option<Sample>) {
+        match self.position(pod, lookup) {
+            Some(index) => (true, self.sample(index)),
+            None => (false, None),
+        }
+    }
+}
+
+/// Where the previous lookup matched, and whether the samples turned out sorted by name.
+#[derive(Debug, Default)]
+pub(crate) struct Lookup {
+    cursor: usize,
+    sorted: Option<bool>,
 }

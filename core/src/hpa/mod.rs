@@ -16,6 +16,7 @@ mod pod;
 mod pod_grouping;
 mod replica_calculator;
 mod replica_limits;
+mod resource;
 mod scale_events;
 mod spec;
 mod stabilization;
@@ -32,12 +33,11 @@ pub use decision::{
 };
 pub use error::{HpaError, ReplicaCalcError};
 pub use metric_sample::{ContainerUsage, PodMetricSample, PodResourceMetrics, SampleTiming};
-pub use pod::{
-    ConditionStatus, Container, ContainerKind, Pod, PodPhase, ReadyCondition, ResourceAmount,
-};
+pub use pod::{ConditionStatus, Container, ContainerKind, Pod, PodPhase, ReadyCondition};
 pub use pod_grouping::{PodClass, ReadinessPeriods, classify_pod};
 pub use replica_calculator::{ReplicaCalculator, UtilizationProposal, ValueProposal};
 pub use replica_limits::{Limited, limit_replicas_legacy, limit_replicas_with_behavior};
+pub use resource::{ResourceAmount, ResourceName};
 pub use scale_events::{
     ScaleEvent, replicas_change_per_period, scale_down_limit, scale_up_limit, store_scale_event,
 };

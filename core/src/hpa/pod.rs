@@ -1,8 +1,7 @@
 //! Pods as the HPA sees them: phase, readiness, start time and resource requests.
 
-use crate::go_float::saturate_i64;
-
 use super::error::ReplicaCalcError;
+use super::resource::{ResourceAmount, ResourceName, find_amount};
 
 /// The phase of a pod (`status.phase`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,29 +59,6 @@ pub enum ContainerKind {
     Init,
 }
 
-/// An amount of one resource, in milli-units (`"250m"` CPU is 250, `"1"` is 1000).
-///
-/// ```
-/// use podscale::hpa::ResourceAmount;
-/// let cpu = ResourceAmount::new("cpu", 250);
-/// assert_eq!(cpu.milli, 250);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct ResourceAmount<'a> {
-    /// Resource name, for example `cpu` or `memory`.
-    pub resource: &'a str,
-    /// Amount in milli-units.
-    pub milli: i64,
-}
-
-impl<'a> ResourceAmount<'a> {
-    /// An amount of `resource`.
-    pub const fn new(resource: &'a str, milli: i64) -> Self {
-        Self { resource, milli }
-    }
-}
-
 /// A container of a pod spec with its resource requests.
 ///
 /// ```
@@ -111,22 +87,16 @@ impl<'a> Container<'a> {
         }
     }
 
-    fn request(&self, resource: &str) -> Option<i64> {
+    fn request(&self, resource: ResourceName<'_>) -> Option<i64> {
         find_amount(self.requests, resource)
     }
 }
 
-pub(crate) fn find_amount(amounts: &[ResourceAmount<'_>], resource: &str) -> Option<i64> {
-    amounts
-        .iter()
-        .find(|a| a.resource == resource)
-        .map(|a| a.milli)
-}
-
 /// A pod matched by the HPA's selector.
 ///
-/// Pod names are unique within a namespace, so podscale assumes they are unique within `pods`
-/// and within each list of metric samples; with duplicates the first entry of a name is used.
+/// Pod names are unique within a namespace and the metrics APIs return one entry per pod;
+/// podscale relies on both. With duplicate names a decision is still made without panic, but it
+/// may differ from upstream's, whose maps keep one entry per name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pod<'a> {
     /// `metadata.name`.
@@ -194,13 +164,13 @@ impl<'a> Pod<'a> {
     /// let b = [ResourceAmount::new("cpu", 50)];
     /// let containers = [Container::new("app", &a), Container::new("log", &b)];
     /// let pod = Pod::running_ready("web-0", &containers);
-    /// assert_eq!(pod.request("cpu", None, true), Ok(250));
-    /// assert_eq!(pod.request("cpu", Some("log"), true), Ok(50));
-    /// assert!(pod.request("memory", None, true).is_err());
+    /// assert_eq!(pod.request("cpu".into(), None, true), Ok(250));
+    /// assert_eq!(pod.request("cpu".into(), Some("log"), true), Ok(50));
+    /// assert!(pod.request("memory".into(), None, true).is_err());
     /// ```
     pub fn request(
         &self,
-        resource: &'a str,
+        resource: ResourceName<'a>,
         container: Option<&'a str>,
         pod_level_resources: bool,
     ) -> Result<i64, ReplicaCalcError<'a>> {
@@ -225,7 +195,7 @@ impl<'a> Pod<'a> {
                     .iter()
                     .filter(|c| c.kind == ContainerKind::Sidecar),
             );
-        let mut total: i128 = 0;
+        let mut total: i64 = 0;
         for c in counted {
             if container.is_none_or(|name| name == c.name) {
                 let request = c
@@ -235,9 +205,9 @@ impl<'a> Pod<'a> {
                         container: c.name,
                         pod: self.name,
                     })?;
-                total = total.saturating_add(i128::from(request));
+                total = total.saturating_add(request);
                 if container.is_some() {
-                    return Ok(saturate_i64(total));
+                    return Ok(total);
                 }
             }
         }
@@ -246,7 +216,7 @@ impl<'a> Pod<'a> {
                 container,
                 pod: self.name,
             }),
-            None => Ok(saturate_i64(total)),
+            None => Ok(total),
         }
     }
 }
@@ -255,9 +225,9 @@ impl<'a> Pod<'a> {
 mod tests {
     use super::*;
 
-    const CPU_100: [ResourceAmount<'static>; 1] = [ResourceAmount::new("cpu", 100)];
-    const CPU_30: [ResourceAmount<'static>; 1] = [ResourceAmount::new("cpu", 30)];
-    const MEMORY_ONLY: [ResourceAmount<'static>; 1] = [ResourceAmount::new("memory", 64)];
+    const CPU_100: [ResourceAmount<'static>; 1] = [ResourceAmount::cpu(100)];
+    const CPU_30: [ResourceAmount<'static>; 1] = [ResourceAmount::cpu(30)];
+    const MEMORY_ONLY: [ResourceAmount<'static>; 1] = [ResourceAmount::memory(64)];
 
     fn pod<'a>(containers: &'a [Container<'a>]) -> Pod<'a> {
         Pod::running_ready("p", containers)
@@ -277,8 +247,14 @@ mod tests {
                 ..Container::new("migrate", &MEMORY_ONLY)
             },
         ];
-        assert_eq!(pod(&containers).request("cpu", None, true), Ok(130));
-        assert_eq!(pod(&containers).request("cpu", Some("proxy"), true), Ok(30));
+        assert_eq!(
+            pod(&containers).request(ResourceName::Cpu, None, true),
+            Ok(130)
+        );
+        assert_eq!(
+            pod(&containers).request(ResourceName::Cpu, Some("proxy"), true),
+            Ok(30)
+        );
     }
 
     #[test]
@@ -288,17 +264,20 @@ mod tests {
             Container::new("log", &MEMORY_ONLY),
         ];
         assert_eq!(
-            pod(&containers).request("cpu", None, true),
+            pod(&containers).request(ResourceName::Cpu, None, true),
             Err(ReplicaCalcError::MissingRequest {
-                resource: "cpu",
+                resource: ResourceName::Cpu,
                 container: "log",
                 pod: "p"
             })
         );
         // Only the named container is considered.
-        assert_eq!(pod(&containers).request("cpu", Some("app"), true), Ok(100));
         assert_eq!(
-            pod(&containers).request("cpu", Some("nope"), true),
+            pod(&containers).request(ResourceName::Cpu, Some("app"), true),
+            Ok(100)
+        );
+        assert_eq!(
+            pod(&containers).request(ResourceName::Cpu, Some("nope"), true),
             Err(ReplicaCalcError::ContainerNotFound {
                 container: "nope",
                 pod: "p"
@@ -309,18 +288,27 @@ mod tests {
     #[test]
     fn pod_level_requests_win_unless_a_container_is_named_or_the_gate_is_off() {
         let containers = [Container::new("app", &CPU_100)];
-        let pod_requests = [ResourceAmount::new("cpu", 500)];
+        let pod_requests = [ResourceAmount::cpu(500)];
         let with_pod_level = Pod {
             pod_requests: Some(&pod_requests),
             ..pod(&containers)
         };
-        assert_eq!(with_pod_level.request("cpu", None, true), Ok(500));
-        assert_eq!(with_pod_level.request("cpu", Some("app"), true), Ok(100));
-        assert_eq!(with_pod_level.request("cpu", None, false), Ok(100));
         assert_eq!(
-            with_pod_level.request("memory", None, true),
+            with_pod_level.request(ResourceName::Cpu, None, true),
+            Ok(500)
+        );
+        assert_eq!(
+            with_pod_level.request(ResourceName::Cpu, Some("app"), true),
+            Ok(100)
+        );
+        assert_eq!(
+            with_pod_level.request(ResourceName::Cpu, None, false),
+            Ok(100)
+        );
+        assert_eq!(
+            with_pod_level.request(ResourceName::Memory, None, true),
             Err(ReplicaCalcError::MissingPodLevelRequest {
-                resource: "memory",
+                resource: ResourceName::Memory,
                 pod: "p"
             })
         );
@@ -329,7 +317,7 @@ mod tests {
     #[test]
     fn error_messages_match_upstream() {
         let err = ReplicaCalcError::MissingRequest {
-            resource: "cpu",
+            resource: ResourceName::Cpu,
             container: "c",
             pod: "p",
         };

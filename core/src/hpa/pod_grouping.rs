@@ -2,6 +2,7 @@
 
 use super::metric_sample::SampleTiming;
 use super::pod::{ConditionStatus, Pod, PodPhase};
+use super::resource::ResourceName;
 
 /// The class a pod falls in for one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,20 +51,37 @@ impl Default for ReadinessPeriods {
 /// Readiness and the initialization period only matter for `cpu`.
 ///
 /// ```
-/// use podscale::hpa::{classify_pod, Container, Pod, PodClass, PodPhase, ReadinessPeriods, SampleTiming};
+/// use podscale::hpa::{classify_pod, Container, Pod, PodClass, PodPhase, ReadinessPeriods, ResourceName, SampleTiming};
 /// let containers: [Container; 0] = [];
 /// let pending = Pod { phase: PodPhase::Pending, ..Pod::running_ready("p", &containers) };
 /// let sample = SampleTiming { timestamp_ms: 0, window_ms: 60_000 };
 /// let periods = ReadinessPeriods::default();
-/// assert_eq!(classify_pod(&pending, Some(sample), Some("cpu"), &periods, 0), PodClass::Unready);
+/// assert_eq!(classify_pod(&pending, Some(sample), Some(ResourceName::Cpu), &periods, 0), PodClass::Unready);
 /// let running = Pod::running_ready("r", &containers);
-/// assert_eq!(classify_pod(&running, None, Some("cpu"), &periods, 0), PodClass::Missing);
-/// assert_eq!(classify_pod(&running, Some(sample), Some("cpu"), &periods, 0), PodClass::Ready);
+/// assert_eq!(classify_pod(&running, None, Some(ResourceName::Cpu), &periods, 0), PodClass::Missing);
+/// assert_eq!(classify_pod(&running, Some(sample), Some(ResourceName::Cpu), &periods, 0), PodClass::Ready);
 /// ```
 pub fn classify_pod(
     pod: &Pod<'_>,
     sample: Option<SampleTiming>,
-    resource: Option<&str>,
+    resource: Option<ResourceName<'_>>,
+    periods: &ReadinessPeriods,
+    now_ms: i64,
+) -> PodClass {
+    classify(
+        pod,
+        sample,
+        resource == Some(ResourceName::Cpu),
+        periods,
+        now_ms,
+    )
+}
+
+/// [`classify_pod`] with the resource check done once per metric by the caller.
+pub(crate) fn classify(
+    pod: &Pod<'_>,
+    sample: Option<SampleTiming>,
+    cpu: bool,
     periods: &ReadinessPeriods,
     now_ms: i64,
 ) -> PodClass {
@@ -77,7 +95,7 @@ pub fn classify_pod(
     let Some(sample) = sample else {
         return PodClass::Missing;
     };
-    if resource == Some("cpu") && cpu_sample_untrusted(pod, sample, periods, now_ms) {
+    if cpu && cpu_sample_untrusted(pod, sample, periods, now_ms) {
         return PodClass::Unready;
     }
     PodClass::Ready

@@ -3,9 +3,10 @@
 use crate::go_float::{ceil_to_i32, ceil_to_i64, saturate_i32, saturate_i64};
 
 use super::error::ReplicaCalcError;
-use super::metric_sample::{PodMetricSample, PodResourceMetrics, SampleSet};
+use super::metric_sample::{Lookup, PodMetricSample, PodResourceMetrics, SampleSet};
 use super::pod::Pod;
-use super::pod_grouping::{PodClass, ReadinessPeriods, classify_pod};
+use super::pod_grouping::{PodClass, ReadinessPeriods, classify};
+use super::resource::ResourceName;
 use super::tolerance::Tolerances;
 
 /// What a Resource or ContainerResource Utilization metric proposes.
@@ -57,7 +58,7 @@ pub struct ReplicaCalculator {
 enum Target<'a> {
     Utilization {
         percent: i32,
-        resource: &'a str,
+        resource: ResourceName<'a>,
         container: Option<&'a str>,
     },
     Plain {
@@ -66,6 +67,9 @@ enum Target<'a> {
 }
 
 /// Sums over one pass of pods and samples: the sample map of upstream, kept as totals.
+///
+/// Counts are bounded by the slice lengths and the sums add at most that many `i64` values, far
+/// below `i128::MAX`: plain (wrapping) additions are exact here and keep the per-pod loop cheap.
 #[derive(Debug, Default)]
 struct Tally {
     ready_count: usize,
@@ -81,8 +85,17 @@ struct Tally {
 }
 
 fn utilization_of(sum: i128, requests: i128) -> Option<i32> {
-    let scaled = sum.saturating_mul(100);
-    scaled.checked_div(requests).map(saturate_i32)
+    // 64-bit division when the operands fit: 128-bit division is a slow library call.
+    if let (Ok(sum), Ok(requests)) = (i64::try_from(sum), i64::try_from(requests)) {
+        if let Some(scaled) = sum.checked_mul(100) {
+            return scaled
+                .checked_div(requests)
+                .map(|u| saturate_i32(i128::from(u)));
+        }
+    }
+    sum.saturating_mul(100)
+        .checked_div(requests)
+        .map(saturate_i32)
 }
 
 fn check_target(field: &'static str, value: i64) -> Result<(), ReplicaCalcError<'static>> {
@@ -116,7 +129,7 @@ impl ReplicaCalculator {
         &self,
         current_replicas: i32,
         target_utilization: i32,
-        resource: &'a str,
+        resource: ResourceName<'a>,
         container: Option<&'a str>,
         pods: &'a [Pod<'a>],
         samples: &'a [PodResourceMetrics<'a>],
@@ -156,7 +169,7 @@ impl ReplicaCalculator {
         &self,
         current_replicas: i32,
         target_milli: i64,
-        resource: &'a str,
+        resource: ResourceName<'a>,
         container: Option<&'a str>,
         pods: &'a [Pod<'a>],
         samples: &'a [PodResourceMetrics<'a>],
@@ -371,26 +384,30 @@ impl ReplicaCalculator {
         current_replicas: i32,
         samples: SampleSet<'a>,
         target: Target<'a>,
-        resource: Option<&'a str>,
+        resource: Option<ResourceName<'a>>,
         pods: &'a [Pod<'a>],
         now_ms: i64,
     ) -> Result<(i32, FirstPass), ReplicaCalcError<'a>> {
         if pods.is_empty() {
             return Err(ReplicaCalcError::NoPodsReturned);
         }
-        let (total_count, total_sum) = samples.totals();
         let mut tally = Tally::default();
         let mut request_error = None;
-        let mut cursor = 0;
+        let mut lookup = Lookup::default();
+        // Entries matched to a pod, and those of them with a value: when every entry matched,
+        // these are the map's totals and no second pass over the samples is needed.
+        let (mut matched, mut matched_count, mut matched_sum) = (0usize, 0usize, 0i128);
+        let cpu = resource == Some(ResourceName::Cpu);
         for pod in pods {
-            let sample = samples.find(pod.name, &mut cursor);
-            let class = classify_pod(
-                pod,
-                sample.map(|s| s.timing),
-                resource,
-                &self.readiness,
-                now_ms,
-            );
+            let (listed, sample) = samples.find(pod.name, &mut lookup);
+            if listed {
+                matched = matched.wrapping_add(1);
+            }
+            if let Some(s) = sample {
+                matched_count = matched_count.wrapping_add(1);
+                matched_sum = matched_sum.wrapping_add(i128::from(s.value));
+            }
+            let class = classify(pod, sample.map(|s| s.timing), cpu, &self.readiness, now_ms);
             // calculateRequests covers every listed pod, ignored and unready ones too.
             let request = match target {
                 Target::Utilization {
@@ -408,6 +425,12 @@ impl ReplicaCalculator {
             };
             tally.add(class, sample.map(|s| s.value), request, target);
         }
+        // Samples for pods not in the list ("superfluous") still count, as in upstream's map.
+        let (total_count, total_sum) = if matched == samples.len() {
+            (matched_count, matched_sum)
+        } else {
+            samples.totals()
+        };
         let map_count = total_count.saturating_sub(tally.removed_count);
         let map_sum = total_sum.saturating_sub(tally.removed_sum);
         if map_count == 0 {
@@ -524,13 +547,13 @@ impl Tally {
         let sample = sample.map(i128::from);
         match class {
             PodClass::Ready => {
-                self.ready_count = self.ready_count.saturating_add(1);
-                self.ready_sum = self.ready_sum.saturating_add(sample.unwrap_or(0));
-                self.ready_requests = self.ready_requests.saturating_add(request);
+                self.ready_count = self.ready_count.wrapping_add(1);
+                self.ready_sum = self.ready_sum.wrapping_add(sample.unwrap_or(0));
+                self.ready_requests = self.ready_requests.wrapping_add(request);
             }
             PodClass::Missing => {
-                self.missing_count = self.missing_count.saturating_add(1);
-                self.missing_requests = self.missing_requests.saturating_add(request);
+                self.missing_count = self.missing_count.wrapping_add(1);
+                self.missing_requests = self.missing_requests.wrapping_add(request);
                 if let Target::Utilization { percent, .. } = target {
                     // On a scale-down a missing pod is assumed at max(100%, target) of its request.
                     let fallback = i128::from(percent.max(100));
@@ -543,13 +566,13 @@ impl Tally {
             }
             PodClass::Unready | PodClass::Ignored => {
                 if class == PodClass::Unready {
-                    self.unready_count = self.unready_count.saturating_add(1);
-                    self.unready_requests = self.unready_requests.saturating_add(request);
+                    self.unready_count = self.unready_count.wrapping_add(1);
+                    self.unready_requests = self.unready_requests.wrapping_add(request);
                 }
                 // removeMetricsForPods: their samples leave the map.
                 if let Some(value) = sample {
-                    self.removed_count = self.removed_count.saturating_add(1);
-                    self.removed_sum = self.removed_sum.saturating_add(value);
+                    self.removed_count = self.removed_count.wrapping_add(1);
+                    self.removed_sum = self.removed_sum.wrapping_add(value);
                 }
             }
         }

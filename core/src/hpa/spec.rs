@@ -5,6 +5,7 @@ use heapless::Vec;
 use super::behavior::{Behavior, ScalingDirection};
 use super::error::HpaError;
 use super::pod_grouping::ReadinessPeriods;
+use super::resource::ResourceName;
 
 /// How many metrics one HPA can hold.
 pub const MAX_METRICS: usize = 16;
@@ -38,14 +39,16 @@ pub enum MetricSpec<'a> {
     /// `type: Resource`: a resource of whole pods (metrics.k8s.io).
     Resource {
         /// Resource name, for example `cpu`.
-        name: &'a str,
+        #[cfg_attr(feature = "serde", serde(borrow))]
+        name: ResourceName<'a>,
         /// Target.
         target: MetricTarget,
     },
     /// `type: ContainerResource`: a resource of one container of each pod.
     ContainerResource {
         /// Resource name.
-        name: &'a str,
+        #[cfg_attr(feature = "serde", serde(borrow))]
+        name: ResourceName<'a>,
         /// Container name.
         container: &'a str,
         /// Target.
@@ -81,9 +84,9 @@ pub enum MetricSpec<'a> {
 
 impl<'a> MetricSpec<'a> {
     /// A Resource metric with a Utilization target, as `kubectl autoscale --cpu-percent` makes.
-    pub const fn resource_utilization(name: &'a str, percent: i32) -> Self {
+    pub fn resource_utilization(name: &'a str, percent: i32) -> Self {
         Self::Resource {
-            name,
+            name: ResourceName::from(name),
             target: MetricTarget::Utilization(percent),
         }
     }
