@@ -7,6 +7,12 @@ use super::error::HpaError;
 /// How many policies one direction's rules can hold.
 pub const MAX_POLICIES: usize = 8;
 
+/// The scale-up policies of the API defaults: 4 pods or 100% per 15 s, whichever is more.
+const DEFAULT_SCALE_UP_POLICIES: [ScalingPolicy; 2] =
+    [ScalingPolicy::pods(4, 15), ScalingPolicy::percent(100, 15)];
+/// The scale-down policy of the API defaults: 100% per 15 s.
+const DEFAULT_SCALE_DOWN_POLICIES: [ScalingPolicy; 1] = [ScalingPolicy::percent(100, 15)];
+
 /// The kind of a scaling policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -121,23 +127,12 @@ impl ScalingRules {
     /// Fills unset fields with the API defaults [GenerateHPAScaleUpRules,
     /// GenerateHPAScaleDownRules]. A user's field, policies included, replaces the default whole.
     pub fn defaulted(&self, direction: ScalingDirection) -> Self {
-        let (window, policies): (Option<i32>, &[ScalingPolicy]) = match direction {
-            ScalingDirection::ScaleUp => (
-                Some(0),
-                &[ScalingPolicy::pods(4, 15), ScalingPolicy::percent(100, 15)],
-            ),
-            // The scale-down window stays unset: the controller's flag fills it.
-            ScalingDirection::ScaleDown => (None, &[ScalingPolicy::percent(100, 15)]),
-        };
-        let mut default_policies = Vec::new();
-        for policy in policies {
-            // Two entries always fit MAX_POLICIES.
-            let _ = default_policies.push(*policy);
-        }
+        let view = RulesView::of(Some(self), direction);
         Self {
-            stabilization_window_seconds: self.stabilization_window_seconds.or(window),
-            select_policy: Some(self.select_policy.unwrap_or_default()),
-            policies: Some(self.policies.clone().unwrap_or(default_policies)),
+            stabilization_window_seconds: view.stabilization_window_seconds,
+            select_policy: Some(view.select_policy),
+            // The policies come from a Vec of the same capacity or a default list of two.
+            policies: Some(Vec::from_slice(view.policies).unwrap_or_default()),
             tolerance: self.tolerance,
         }
     }
@@ -207,6 +202,45 @@ impl ScalingRules {
             }
         }
         Ok(())
+    }
+}
+
+/// One direction's rules with API defaults applied, borrowed rather than copied: what the
+/// decision reads on every sync.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RulesView<'r> {
+    pub(crate) stabilization_window_seconds: Option<i32>,
+    pub(crate) select_policy: SelectPolicy,
+    pub(crate) policies: &'r [ScalingPolicy],
+}
+
+impl<'r> RulesView<'r> {
+    /// `rules` (absent: all unset) with defaults for unset fields [GenerateHPAScaleUpRules,
+    /// GenerateHPAScaleDownRules].
+    pub(crate) fn of(rules: Option<&'r ScalingRules>, direction: ScalingDirection) -> Self {
+        let (window, defaults): (Option<i32>, &'static [ScalingPolicy]) = match direction {
+            ScalingDirection::ScaleUp => (Some(0), &DEFAULT_SCALE_UP_POLICIES),
+            // The scale-down window stays unset: the controller's flag fills it.
+            ScalingDirection::ScaleDown => (None, &DEFAULT_SCALE_DOWN_POLICIES),
+        };
+        Self {
+            stabilization_window_seconds: rules
+                .and_then(|r| r.stabilization_window_seconds)
+                .or(window),
+            select_policy: rules.and_then(|r| r.select_policy).unwrap_or_default(),
+            policies: rules
+                .and_then(|r| r.policies.as_deref())
+                .unwrap_or(defaults),
+        }
+    }
+
+    /// The longest `periodSeconds` among the policies, 0 without any [getLongestPolicyPeriod].
+    pub(crate) fn longest_policy_period_seconds(&self) -> i32 {
+        self.policies
+            .iter()
+            .map(|p| p.period_seconds)
+            .max()
+            .unwrap_or(0)
     }
 }
 

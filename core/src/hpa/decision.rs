@@ -4,14 +4,14 @@ use heapless::Vec;
 
 use crate::go_float::seconds_to_ms;
 
-use super::behavior::{Behavior, ScalingDirection, ScalingRules};
+use super::behavior::{Behavior, RulesView, ScalingDirection};
 use super::conditions::{ConditionReason, ConditionType, Conditions};
 use super::error::{HpaError, ReplicaCalcError};
 use super::metric_sample::{PodMetricSample, PodResourceMetrics};
 use super::pod::{ConditionStatus, Pod};
 use super::replica_calculator::ReplicaCalculator;
-use super::replica_limits::{limit_replicas_legacy, limit_replicas_with_behavior};
-use super::scale_events::{ScaleEvent, event_slot, store_scale_event};
+use super::replica_limits::{limit_replicas_legacy, limit_with_rules};
+use super::scale_events::{ScaleEvent, event_slot, record_scale_event};
 use super::spec::{ControllerConfig, HpaSpec, MAX_METRICS, MetricSpec, MetricTarget};
 use super::stabilization::{self, Recommendation, Slot};
 use super::tolerance::Tolerances;
@@ -177,7 +177,12 @@ impl<const R: usize, const E: usize> HpaState<R, E> {
                 ScalingDirection::ScaleUp => &mut self.scale_up_events,
                 ScalingDirection::ScaleDown => &mut self.scale_down_events,
             };
-            store_scale_event(events, &rules, change, now_ms)?;
+            record_scale_event(
+                events,
+                rules.longest_policy_period_seconds(),
+                change,
+                now_ms,
+            )?;
         }
         self.conditions.set(
             ConditionType::AbleToScale,
@@ -284,12 +289,12 @@ pub fn tolerances_for(spec: &HpaSpec<'_>, config: &ControllerConfig) -> Toleranc
     tolerances
 }
 
-fn direction_rules(behavior: &Behavior, direction: ScalingDirection) -> ScalingRules {
+fn direction_rules(behavior: &Behavior, direction: ScalingDirection) -> RulesView<'_> {
     let rules = match direction {
         ScalingDirection::ScaleUp => behavior.scale_up.as_ref(),
         ScalingDirection::ScaleDown => behavior.scale_down.as_ref(),
     };
-    rules.cloned().unwrap_or_default().defaulted(direction)
+    RulesView::of(rules, direction)
 }
 
 fn failure_reason(metric: &MetricSpec<'_>) -> ConditionReason {
@@ -624,15 +629,13 @@ pub fn decide<'a, const R: usize, const E: usize>(
                     reason,
                     now_ms,
                 );
-                let limited = limit_replicas_with_behavior(
+                let limited = limit_with_rules(
                     current,
                     plan.replicas,
-                    min,
-                    max,
-                    up,
-                    down,
-                    &state.scale_up_events,
-                    &state.scale_down_events,
+                    (min, max),
+                    *up,
+                    *down,
+                    (&state.scale_up_events, &state.scale_down_events),
                     now_ms,
                 );
                 set_limited(

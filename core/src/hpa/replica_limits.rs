@@ -3,9 +3,9 @@
 
 use crate::go_float::trunc_to_i32;
 
-use super::behavior::ScalingRules;
+use super::behavior::{RulesView, ScalingDirection, ScalingRules};
 use super::conditions::ConditionReason;
-use super::scale_events::{ScaleEvent, scale_down_limit, scale_up_limit};
+use super::scale_events::{ScaleEvent, down_limit, up_limit};
 
 /// A bounded replica count and the reason of the `ScalingLimited` condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,8 @@ pub fn limit_replicas_legacy(
 /// The bounds of an HPA with `behavior` [convertDesiredReplicasWithBehaviorRate].
 ///
 /// Only the direction of travel is bounded: max and the scale-up policies going up, min and the
-/// scale-down policies going down. `scale_up` and `scale_down` are the defaulted rules.
+/// scale-down policies going down. Unset fields of `scale_up` and `scale_down` take the API
+/// defaults.
 ///
 /// ```
 /// use podscale::hpa::{limit_replicas_with_behavior, Behavior, ConditionReason};
@@ -87,8 +88,29 @@ pub fn limit_replicas_with_behavior(
     scale_down_events: &[ScaleEvent],
     now_ms: i64,
 ) -> Limited {
+    limit_with_rules(
+        current,
+        desired,
+        (min_replicas, max_replicas),
+        RulesView::of(Some(scale_up), ScalingDirection::ScaleUp),
+        RulesView::of(Some(scale_down), ScalingDirection::ScaleDown),
+        (scale_up_events, scale_down_events),
+        now_ms,
+    )
+}
+
+/// [`limit_replicas_with_behavior`] on rules already viewed with their defaults.
+pub(crate) fn limit_with_rules(
+    current: i32,
+    desired: i32,
+    (min_replicas, max_replicas): (i32, i32),
+    scale_up: RulesView<'_>,
+    scale_down: RulesView<'_>,
+    (scale_up_events, scale_down_events): (&[ScaleEvent], &[ScaleEvent]),
+    now_ms: i64,
+) -> Limited {
     if desired > current {
-        let limit = scale_up_limit(
+        let limit = up_limit(
             current,
             scale_up_events,
             scale_down_events,
@@ -108,7 +130,7 @@ pub fn limit_replicas_with_behavior(
             };
         }
     } else if desired < current {
-        let limit = scale_down_limit(
+        let limit = down_limit(
             current,
             scale_up_events,
             scale_down_events,

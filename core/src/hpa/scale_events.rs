@@ -5,7 +5,7 @@ use heapless::Vec;
 
 use crate::go_float::{ceil_to_i32, seconds_to_ms, trunc_to_i32};
 
-use super::behavior::{ScalingPolicyType, ScalingRules, SelectPolicy};
+use super::behavior::{RulesView, ScalingDirection, ScalingPolicyType, ScalingRules, SelectPolicy};
 use super::error::HpaError;
 
 /// One rescale: how many replicas it added (or removed) and when.
@@ -59,7 +59,18 @@ pub fn scale_up_limit(
     rules: &ScalingRules,
     now_ms: i64,
 ) -> i32 {
-    let select = rules.select_policy.unwrap_or_default();
+    let rules = RulesView::of(Some(rules), ScalingDirection::ScaleUp);
+    up_limit(current, scale_up_events, scale_down_events, rules, now_ms)
+}
+
+pub(crate) fn up_limit(
+    current: i32,
+    scale_up_events: &[ScaleEvent],
+    scale_down_events: &[ScaleEvent],
+    rules: RulesView<'_>,
+    now_ms: i64,
+) -> i32 {
+    let select = rules.select_policy;
     if select == SelectPolicy::Disabled {
         return current;
     }
@@ -68,7 +79,7 @@ pub fn scale_up_limit(
     } else {
         i32::MIN
     };
-    for policy in rules.policy_list() {
+    for policy in rules.policies {
         let added = replicas_change_per_period(policy.period_seconds, scale_up_events, now_ms);
         let removed = replicas_change_per_period(policy.period_seconds, scale_down_events, now_ms);
         let period_start = current.saturating_sub(added).saturating_add(removed);
@@ -107,7 +118,18 @@ pub fn scale_down_limit(
     rules: &ScalingRules,
     now_ms: i64,
 ) -> i32 {
-    let select = rules.select_policy.unwrap_or_default();
+    let rules = RulesView::of(Some(rules), ScalingDirection::ScaleDown);
+    down_limit(current, scale_up_events, scale_down_events, rules, now_ms)
+}
+
+pub(crate) fn down_limit(
+    current: i32,
+    scale_up_events: &[ScaleEvent],
+    scale_down_events: &[ScaleEvent],
+    rules: RulesView<'_>,
+    now_ms: i64,
+) -> i32 {
+    let select = rules.select_policy;
     if select == SelectPolicy::Disabled {
         return current;
     }
@@ -116,7 +138,7 @@ pub fn scale_down_limit(
     } else {
         i32::MAX
     };
-    for policy in rules.policy_list() {
+    for policy in rules.policies {
         let added = replicas_change_per_period(policy.period_seconds, scale_up_events, now_ms);
         let removed = replicas_change_per_period(policy.period_seconds, scale_down_events, now_ms);
         let period_start = current.saturating_sub(added).saturating_add(removed);
@@ -149,6 +171,9 @@ pub(crate) fn event_slot(
 
 /// Records a rescale of `change` replicas in `events` [storeScaleEvent, markScaleEventsOutdated].
 ///
+/// `rules` are the rules of the rescale's direction; unset policies mean the default ones, whose
+/// periods are 15 s in both directions.
+///
 /// Events older than the longest policy period of `rules` are marked outdated, the last outdated
 /// one is reused, otherwise the event is appended. A list therefore needs
 /// `longest period / sync period + 1` entries.
@@ -173,7 +198,18 @@ pub fn store_scale_event<const E: usize>(
     change: i32,
     now_ms: i64,
 ) -> Result<(), HpaError> {
-    let longest = rules.longest_policy_period_seconds();
+    let longest =
+        RulesView::of(Some(rules), ScalingDirection::ScaleUp).longest_policy_period_seconds();
+    record_scale_event(events, longest, change, now_ms)
+}
+
+/// [`store_scale_event`] with the longest policy period already known.
+pub(crate) fn record_scale_event<const E: usize>(
+    events: &mut Vec<ScaleEvent, E>,
+    longest: i32,
+    change: i32,
+    now_ms: i64,
+) -> Result<(), HpaError> {
     let slot = event_slot(events, longest, now_ms);
     let event = ScaleEvent {
         replica_change: change,
