@@ -39,7 +39,10 @@ setup: toolchains $(CARGO_FUZZ) ## install targets, components, nightly, cargo-f
 # rustup add is a no-op when present; nightly is only fetched when missing
 # (re-running `toolchain install` would update it on every call; never let it
 # update rustup itself).
+# `rustup toolchain install` with no name installs what rust-toolchain.toml pins (with its
+# components and targets); RUSTUP_AUTO_INSTALL=0 on these machines would otherwise make cargo fail.
 toolchains:
+	rustup toolchain install --no-self-update
 	rustup target add $(NOSTD_TARGETS)
 	rustup component add rustfmt clippy
 	grep -q '^$(NIGHTLY)-' <<< "$$(rustup toolchain list)" || \
@@ -77,10 +80,11 @@ fuzz: setup ## run every fuzz target for FUZZ_SECONDS each
 		$(FUZZ) run $$t -- -max_total_time=$(FUZZ_SECONDS); \
 	done
 
-test: setup lint nostd unit conformance fuzz ## everything CI runs, stops at the first failure
+# The vectors run last so that their "N passed, M failed" line closes the log.
+test: setup lint nostd unit fuzz conformance ## everything CI runs, stops at the first failure
 
 bench: ## criterion benchmarks of the core
 	cargo bench -p podscale
 
-demo: setup ## HPA load-test example
+demo: toolchains ## replay a load test through the HPA engine
 	cargo run --release -p podscale --example hpa_load_test
