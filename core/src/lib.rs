@@ -59,8 +59,10 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod checkpoint;
+pub mod cron;
 mod go_float;
 pub mod hpa;
+pub mod keda;
 
 // The README's examples run as doctests.
 #[cfg(doctest)]

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 mod hpa;
 mod json;
+mod keda;
+mod keda_cron;
+mod time;
 
 /// The outcome of one vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,32 +81,64 @@ pub fn run_file(path: &Path) -> Report {
 }
 
 /// Runs every vector of a parsed vector file.
+///
+/// `hpa` files hold one `vectors` array whose entries name their suite; `keda` files hold one
+/// array per suite, keyed by the suite's name.
 pub fn run_document(label: &str, doc: &Value) -> Report {
     let family = doc.get("family").and_then(Value::as_str).unwrap_or("");
-    let Some(vectors) = doc.get("vectors").and_then(Value::as_array) else {
-        return Report {
-            passed: 0,
-            failures: vec![Failure {
-                id: label.into(),
-                detail: "no \"vectors\" array".into(),
-            }],
-        };
-    };
+    let mut cases: Vec<(String, &Value)> = Vec::new();
     let mut report = Report::default();
-    for (index, vector) in vectors.iter().enumerate() {
-        let suite = vector.get("suite").and_then(Value::as_str).unwrap_or("?");
-        let name = vector
-            .get("name")
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("#{index}"), String::from);
-        let id = format!("{label}:{suite}/{name}");
+    let fail = |id: String, detail: String| Failure { id, detail };
+    match family {
+        "hpa" => match doc.get("vectors").and_then(Value::as_array) {
+            Some(vectors) => {
+                for (index, vector) in vectors.iter().enumerate() {
+                    let suite = vector.get("suite").and_then(Value::as_str).unwrap_or("?");
+                    let name = vector
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| format!("#{index}"), String::from);
+                    cases.push((format!("{suite}/{name}"), vector));
+                }
+            }
+            None => report
+                .failures
+                .push(fail(label.into(), "no \"vectors\" array".into())),
+        },
+        "keda" => {
+            for suite in keda::SUITES {
+                match doc.get(*suite).and_then(Value::as_array) {
+                    Some(vectors) => {
+                        for (index, vector) in vectors.iter().enumerate() {
+                            let id = vector
+                                .get("id")
+                                .and_then(Value::as_str)
+                                .map_or_else(|| format!("#{index}"), String::from);
+                            cases.push((format!("{suite}/{id}"), vector));
+                        }
+                    }
+                    None => report.failures.push(fail(
+                        format!("{label}:{suite}"),
+                        "suite missing from the file".into(),
+                    )),
+                }
+            }
+        }
+        other => report.failures.push(fail(
+            label.into(),
+            format!("unknown vector family {other:?}"),
+        )),
+    }
+    for (case, vector) in cases {
         let outcome = match family {
             "hpa" => hpa::run(vector),
-            other => Err(format!("unknown vector family {other:?}")),
+            _ => keda::run(case.split('/').next().unwrap_or(""), vector),
         };
         match outcome {
             Ok(()) => report.passed += 1,
-            Err(detail) => report.failures.push(Failure { id, detail }),
+            Err(detail) => report
+                .failures
+                .push(fail(format!("{label}:{case}"), detail)),
         }
     }
     report
