@@ -1,0 +1,1 @@
+//! ScaledObject semantics (in progress).
