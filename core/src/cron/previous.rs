@@ -87,11 +87,12 @@ fn local_seconds(year: i64, month: u32, day: u32) -> i64 {
 /// The instants (at most two) whose local wall clock in `zone` reads `wall`.
 fn instants_of_wall_time(wall: i64, zone: &Zone) -> [Option<i64>; 2] {
     let mut found: [Option<i64>; 2] = [None, None];
-    // The offsets in effect a little before and after: a wall time maps to an instant under one
-    // of them, or none in a gap.
+    // The offsets in effect a little before and after the instant the wall time roughly is: it
+    // maps to an instant under one of them, or under none in a gap.
+    let rough = wall.saturating_sub(i64::from(zone.offset_seconds(wall)));
     let probes = [
-        wall.saturating_sub(OVERLAP_SECONDS),
-        wall.saturating_add(OVERLAP_SECONDS),
+        rough.saturating_sub(OVERLAP_SECONDS),
+        rough.saturating_add(OVERLAP_SECONDS),
     ];
     for (slot, probe) in found.iter_mut().zip(probes) {
         let instant = wall.saturating_sub(i64::from(zone.offset_seconds(probe)));

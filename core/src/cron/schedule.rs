@@ -2,6 +2,7 @@
 //! `Minute | Hour | Dom | Month | Dow`): which minutes, hours, days and months fire.
 
 use super::error::{CronError, CronField};
+use super::wall_clock::civil;
 use super::zone::Zone;
 
 /// Set on a field written `*` or `?` (alone, or with step 1): it decides how day-of-month and
@@ -161,6 +162,30 @@ impl Schedule {
     /// Whether the day-of-week field allows `weekday` (0 = Sunday to 6).
     pub const fn fires_on_weekday(&self, weekday: u32) -> bool {
         bit(self.day_of_week, weekday)
+    }
+
+    /// Whether the schedule fires at `instant_ms`: its wall clock in `zone` (or the expression's
+    /// own `TZ=` zone) reads second 0 and matches every field. The firings of
+    /// [`Schedule::next_after`] are exactly these instants.
+    ///
+    /// ```
+    /// use podscale::cron::{Schedule, Zone};
+    /// let hourly = Schedule::parse("0 * * * *")?;
+    /// assert!(hourly.matches(3_600_000, Zone::UTC));
+    /// assert!(!hourly.matches(3_600_001, Zone::UTC));
+    /// # Ok::<(), podscale::cron::CronError<'static>>(())
+    /// ```
+    pub fn matches(&self, instant_ms: i64, zone: Zone) -> bool {
+        let zone = self.zone.unwrap_or(zone);
+        if instant_ms.rem_euclid(1000) != 0 {
+            return false;
+        }
+        let c = civil(instant_ms.div_euclid(1000), &zone);
+        c.second == 0
+            && self.fires_at_minute(c.minute)
+            && self.fires_at_hour(c.hour)
+            && self.fires_in_month(c.month)
+            && self.fires_on_day(c.day, c.weekday)
     }
 
     /// Whether a day with this day of month and weekday matches [dayMatches]: if either field is
