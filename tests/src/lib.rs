@@ -105,25 +105,45 @@ pub fn run_document(label: &str, doc: &Value) -> Report {
                 .failures
                 .push(fail(label.into(), "no \"vectors\" array".into())),
         },
-        "keda" => {
-            for suite in keda::SUITES {
-                match doc.get(*suite).and_then(Value::as_array) {
-                    Some(vectors) => {
-                        for (index, vector) in vectors.iter().enumerate() {
-                            let id = vector
-                                .get("id")
-                                .and_then(Value::as_str)
-                                .map_or_else(|| format!("#{index}"), String::from);
-                            cases.push((format!("{suite}/{id}"), vector));
-                        }
+        "keda" => match doc.as_object() {
+            Some(object) => {
+                // Every array at the top level is a suite; other keys describe the file.
+                for (suite, vectors) in object {
+                    let Some(vectors) = vectors.as_array() else {
+                        continue;
+                    };
+                    if !keda::SUITES.contains(&suite.as_str()) {
+                        report
+                            .failures
+                            .push(fail(format!("{label}:{suite}"), "unknown suite".into()));
+                        continue;
                     }
-                    None => report.failures.push(fail(
-                        format!("{label}:{suite}"),
-                        "suite missing from the file".into(),
-                    )),
+                    let counted = doc
+                        .get("counts")
+                        .and_then(|c| c.get(suite))
+                        .and_then(Value::as_u64);
+                    if counted.is_some_and(|n| n != vectors.len() as u64) {
+                        report.failures.push(fail(
+                            format!("{label}:{suite}"),
+                            format!(
+                                "counts says {counted:?} vectors, the suite has {}",
+                                vectors.len()
+                            ),
+                        ));
+                    }
+                    for (index, vector) in vectors.iter().enumerate() {
+                        let id = vector
+                            .get("id")
+                            .and_then(Value::as_str)
+                            .map_or_else(|| format!("#{index}"), String::from);
+                        cases.push((format!("{suite}/{id}"), vector));
+                    }
                 }
             }
-        }
+            None => report
+                .failures
+                .push(fail(label.into(), "not a JSON object".into())),
+        },
         other => report.failures.push(fail(
             label.into(),
             format!("unknown vector family {other:?}"),
