@@ -63,6 +63,7 @@ pub mod cron;
 mod go_float;
 pub mod hpa;
 pub mod keda;
+pub mod vpa;
 
 // The README's examples run as doctests.
 #[cfg(doctest)]

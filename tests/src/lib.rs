@@ -14,6 +14,9 @@ mod json;
 mod keda;
 mod keda_cron;
 mod time;
+mod vpa;
+mod vpa_histogram;
+mod vpa_recommendation;
 
 /// The outcome of one vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +108,20 @@ pub fn run_document(label: &str, doc: &Value) -> Report {
                 .failures
                 .push(fail(label.into(), "no \"vectors\" array".into())),
         },
+        "vpa" => match doc.get("vectors").and_then(Value::as_array) {
+            Some(vectors) => {
+                for (index, vector) in vectors.iter().enumerate() {
+                    let id = vector
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| format!("#{index}"), String::from);
+                    cases.push((id, vector));
+                }
+            }
+            None => report
+                .failures
+                .push(fail(label.into(), "no \"vectors\" array".into())),
+        },
         "keda" => match doc.as_object() {
             Some(object) => {
                 // Every array at the top level is a suite; other keys describe the file.
@@ -152,6 +169,7 @@ pub fn run_document(label: &str, doc: &Value) -> Report {
     for (case, vector) in cases {
         let outcome = match family {
             "hpa" => hpa::run(vector),
+            "vpa" => vpa::run(vector),
             _ => keda::run(case.split('/').next().unwrap_or(""), vector),
         };
         match outcome {

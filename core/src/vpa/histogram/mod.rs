@@ -1,0 +1,1 @@
+//! Go-exact math, histogram options, histograms, decaying histograms and checkpoints (being written).
