@@ -257,6 +257,33 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 
+    /// The order of the samples does not matter: samples aligned with the pods (read by
+    /// position after the first metric), reversed (matched by name) and sorted give the same
+    /// decision for several metrics sharing one sample list.
+    #[test]
+    fn sample_order_does_not_change_the_decision(fleet in fleet_strategy(), target in 1i32..200, current in 1i32..40) {
+        let mut spec = HpaSpec::new(1, 100, &[
+            MetricSpec::resource_utilization(CPU, target),
+            MetricSpec::Resource { name: ResourceName::Cpu, target: MetricTarget::AverageValue(i64::from(target) * 5) },
+            MetricSpec::ContainerResource { name: ResourceName::Cpu, container: "app", target: MetricTarget::Utilization(target) },
+        ]).unwrap();
+        spec.behavior = Some(Behavior::default());
+        let decide_with = |reorder: fn(&mut Vec<PodResourceMetrics<'_>>)| {
+            with_fleet(&fleet, |pods, samples| {
+                let mut samples = samples.to_vec();
+                reorder(&mut samples);
+                let data = [MetricData::Resource(&samples), MetricData::Resource(&samples), MetricData::Resource(&samples)];
+                let observation = Observation::new(current, current, pods, &data);
+                let mut state: HpaState = HpaState::new();
+                let d = decide(&spec, &ControllerConfig::default(), &mut state, &observation, 0).unwrap();
+                (d.desired_replicas, d.metrics.iter().map(|m| m.as_ref().ok().copied()).collect::<Vec<_>>())
+            })
+        };
+        let aligned = decide_with(|_| {});
+        prop_assert_eq!(&aligned, &decide_with(|s| s.reverse()));
+        prop_assert_eq!(&aligned, &decide_with(|s| s.sort_by(|a, b| a.pod.cmp(b.pod))));
+    }
+
     /// Arbitrary (even invalid) numbers never panic, and an error leaves the state unchanged.
     #[test]
     fn no_input_panics(

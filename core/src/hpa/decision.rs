@@ -9,7 +9,7 @@ use super::conditions::{ConditionReason, ConditionType, Conditions};
 use super::error::{HpaError, ReplicaCalcError};
 use super::metric_sample::{PodMetricSample, PodResourceMetrics};
 use super::pod::{ConditionStatus, Pod};
-use super::replica_calculator::ReplicaCalculator;
+use super::replica_calculator::{Alignments, ReplicaCalculator};
 use super::replica_limits::{limit_replicas_legacy, limit_with_rules};
 use super::scale_events::{ScaleEvent, event_slot, record_scale_event};
 use super::spec::{ControllerConfig, HpaSpec, MAX_METRICS, MetricSpec, MetricTarget};
@@ -315,6 +315,7 @@ fn compute_metric<'a>(
     data: &MetricData<'a>,
     observation: &Observation<'a>,
     now_ms: i64,
+    alignments: &mut Alignments,
 ) -> Result<MetricProposal, ReplicaCalcError<'a>> {
     let current = observation.spec_replicas;
     let pods = observation.pods;
@@ -335,8 +336,8 @@ fn compute_metric<'a>(
             match target {
                 // computeStatusForResourceMetricGeneric checks AverageValue first.
                 MetricTarget::AverageValue(milli) => {
-                    let p = calc.resource_average_value_replicas(
-                        current, milli, name, container, pods, samples, now_ms,
+                    let p = calc.resource_average_value_replicas_cached(
+                        current, milli, name, container, pods, samples, now_ms, alignments,
                     )?;
                     value(
                         p.replicas,
@@ -347,8 +348,8 @@ fn compute_metric<'a>(
                     )
                 }
                 MetricTarget::Utilization(percent) => {
-                    let p = calc.resource_utilization_replicas(
-                        current, percent, name, container, pods, samples, now_ms,
+                    let p = calc.resource_utilization_replicas_cached(
+                        current, percent, name, container, pods, samples, now_ms, alignments,
                     )?;
                     value(
                         p.replicas,
@@ -366,7 +367,9 @@ fn compute_metric<'a>(
         }
         (MetricSpec::Pods { metric, target }, MetricData::Pods(samples)) => match target {
             MetricTarget::AverageValue(milli) => {
-                let p = calc.pods_metric_replicas(current, milli, metric, pods, samples, now_ms)?;
+                let p = calc.pods_metric_replicas_cached(
+                    current, milli, metric, pods, samples, now_ms, alignments,
+                )?;
                 value(
                     p.replicas,
                     MetricValue {
@@ -777,12 +780,13 @@ fn compute_metrics<'a>(
         readiness: config.readiness,
         pod_level_resources: config.feature_gates.pod_level_resources,
     };
+    let mut alignments = Alignments::default();
     let mut replicas = 0i32;
     let mut best = 0usize;
     let mut invalid = 0usize;
     let mut first_invalid = None;
     for (index, (metric, data)) in spec.metrics.iter().zip(observation.metrics).enumerate() {
-        let outcome = compute_metric(&calc, metric, data, observation, now_ms);
+        let outcome = compute_metric(&calc, metric, data, observation, now_ms, &mut alignments);
         match &outcome {
             Ok(p) => {
                 if replicas == 0 || p.replicas > replicas {

@@ -128,6 +128,14 @@ impl<'s> SampleSet<'s> {
         }
     }
 
+    /// The list's address, which identifies it within one decision.
+    pub(crate) fn address(&self) -> usize {
+        match self {
+            Self::Resource { items, .. } => items.as_ptr() as usize,
+            Self::Pods(items) => items.as_ptr() as usize,
+        }
+    }
+
     fn name(&self, index: usize) -> Option<&'s str> {
         match self {
             Self::Resource { items, .. } => items.get(index).map(|item| item.pod),
@@ -137,7 +145,7 @@ impl<'s> SampleSet<'s> {
 
     /// The entry's value and timing; `None` for an entry upstream drops (no usage for the
     /// resource or container).
-    fn sample(&self, index: usize) -> Option<Sample> {
+    pub(crate) fn sample(&self, index: usize) -> Option<Sample> {
         match *self {
             Self::Resource {
                 items,
@@ -219,14 +227,6 @@ impl<'s> SampleSet<'s> {
             lookup.cursor = index.saturating_add(1);
         }
         found
-    }
-
-    /// The sample of `pod`, if the map holds one, and whether the list had an entry for it.
-    pub(crate) fn find(&self, pod: &str, lookup: &mut Lookup) -> (bool, Option<Sample>) {
-        match self.position(pod, lookup) {
-            Some(index) => (true, self.sample(index)),
-            None => (false, None),
-        }
     }
 }
 

@@ -135,6 +135,31 @@ impl ReplicaCalculator {
         samples: &'a [PodResourceMetrics<'a>],
         now_ms: i64,
     ) -> Result<UtilizationProposal, ReplicaCalcError<'a>> {
+        self.resource_utilization_replicas_cached(
+            current_replicas,
+            target_utilization,
+            resource,
+            container,
+            pods,
+            samples,
+            now_ms,
+            &mut Alignments::default(),
+        )
+    }
+
+    /// [`Self::resource_utilization_replicas`], remembering which sample lists are aligned with the pods.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn resource_utilization_replicas_cached<'a>(
+        &self,
+        current_replicas: i32,
+        target_utilization: i32,
+        resource: ResourceName<'a>,
+        container: Option<&'a str>,
+        pods: &'a [Pod<'a>],
+        samples: &'a [PodResourceMetrics<'a>],
+        now_ms: i64,
+        alignments: &mut Alignments,
+    ) -> Result<UtilizationProposal, ReplicaCalcError<'a>> {
         check_target("target.averageUtilization", i64::from(target_utilization))?;
         if samples.is_empty() {
             return Err(ReplicaCalcError::NoResourceMetrics { resource });
@@ -149,8 +174,15 @@ impl ReplicaCalculator {
             resource,
             container,
         };
-        let (replicas, first) =
-            self.pod_based(current_replicas, set, target, Some(resource), pods, now_ms)?;
+        let (replicas, first) = self.pod_based(
+            current_replicas,
+            set,
+            target,
+            Some(resource),
+            pods,
+            now_ms,
+            alignments,
+        )?;
         Ok(UtilizationProposal {
             replicas,
             utilization: first.utilization,
@@ -175,6 +207,31 @@ impl ReplicaCalculator {
         samples: &'a [PodResourceMetrics<'a>],
         now_ms: i64,
     ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
+        self.resource_average_value_replicas_cached(
+            current_replicas,
+            target_milli,
+            resource,
+            container,
+            pods,
+            samples,
+            now_ms,
+            &mut Alignments::default(),
+        )
+    }
+
+    /// [`Self::resource_average_value_replicas`], remembering which sample lists are aligned with the pods.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn resource_average_value_replicas_cached<'a>(
+        &self,
+        current_replicas: i32,
+        target_milli: i64,
+        resource: ResourceName<'a>,
+        container: Option<&'a str>,
+        pods: &'a [Pod<'a>],
+        samples: &'a [PodResourceMetrics<'a>],
+        now_ms: i64,
+        alignments: &mut Alignments,
+    ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
         check_target("target.averageValue", target_milli)?;
         if samples.is_empty() {
             return Err(ReplicaCalcError::NoResourceMetrics { resource });
@@ -187,8 +244,15 @@ impl ReplicaCalculator {
         let target = Target::Plain {
             milli: target_milli,
         };
-        let (replicas, first) =
-            self.pod_based(current_replicas, set, target, Some(resource), pods, now_ms)?;
+        let (replicas, first) = self.pod_based(
+            current_replicas,
+            set,
+            target,
+            Some(resource),
+            pods,
+            now_ms,
+            alignments,
+        )?;
         Ok(ValueProposal {
             replicas,
             usage_milli: first.usage,
@@ -209,6 +273,28 @@ impl ReplicaCalculator {
         samples: &'a [PodMetricSample<'a>],
         now_ms: i64,
     ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
+        self.pods_metric_replicas_cached(
+            current_replicas,
+            target_milli,
+            metric,
+            pods,
+            samples,
+            now_ms,
+            &mut Alignments::default(),
+        )
+    }
+
+    /// [`Self::pods_metric_replicas`], remembering which sample lists are aligned with the pods.
+    pub(crate) fn pods_metric_replicas_cached<'a>(
+        &self,
+        current_replicas: i32,
+        target_milli: i64,
+        metric: &'a str,
+        pods: &'a [Pod<'a>],
+        samples: &'a [PodMetricSample<'a>],
+        now_ms: i64,
+        alignments: &mut Alignments,
+    ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
         check_target("target.averageValue", target_milli)?;
         if samples.is_empty() {
             return Err(ReplicaCalcError::NoPodMetrics { metric });
@@ -223,6 +309,7 @@ impl ReplicaCalculator {
             None,
             pods,
             now_ms,
+            alignments,
         )?;
         Ok(ValueProposal {
             replicas,
@@ -387,6 +474,7 @@ impl ReplicaCalculator {
         resource: Option<ResourceName<'a>>,
         pods: &'a [Pod<'a>],
         now_ms: i64,
+        alignments: &mut Alignments,
     ) -> Result<(i32, FirstPass), ReplicaCalcError<'a>> {
         if pods.is_empty() {
             return Err(ReplicaCalcError::NoPodsReturned);
@@ -394,12 +482,21 @@ impl ReplicaCalculator {
         let mut tally = Tally::default();
         let mut request_error = None;
         let mut lookup = Lookup::default();
+        let key = AlignmentKey::of(&samples, pods);
+        let known_aligned = alignments.contains(key);
+        let mut aligned = samples.len() == pods.len();
         // Entries matched to a pod, and those of them with a value: when every entry matched,
         // these are the map's totals and no second pass over the samples is needed.
         let (mut matched, mut matched_count, mut matched_sum) = (0usize, 0usize, 0i128);
         let cpu = resource == Some(ResourceName::Cpu);
-        for pod in pods {
-            let (listed, sample) = samples.find(pod.name, &mut lookup);
+        for (index, pod) in pods.iter().enumerate() {
+            let (listed, sample) = if known_aligned {
+                (true, samples.sample(index))
+            } else {
+                let position = samples.position(pod.name, &mut lookup);
+                aligned &= position == Some(index);
+                (position.is_some(), position.and_then(|p| samples.sample(p)))
+            };
             if listed {
                 matched = matched.wrapping_add(1);
             }
@@ -424,6 +521,9 @@ impl ReplicaCalculator {
                 Target::Plain { .. } => 0,
             };
             tally.add(class, sample.map(|s| s.value), request, target);
+        }
+        if aligned && !known_aligned {
+            alignments.insert(key);
         }
         // Samples for pods not in the list ("superfluous") still count, as in upstream's map.
         let (total_count, total_sum) = if matched == samples.len() {
@@ -532,6 +632,47 @@ impl ReplicaCalculator {
             return Ok((current_replicas, first));
         }
         Ok((new_replicas, first))
+    }
+}
+
+/// Which sample lists were found to hold, at each position, the sample of the pod at the same
+/// position of the pod list. Metrics of one HPA often share one list (CPU and memory both come
+/// from the resource metrics API): after the first pass has matched it name by name, the others
+/// read it by position.
+#[derive(Debug, Default)]
+pub(crate) struct Alignments {
+    known: heapless::Vec<AlignmentKey, 4>,
+}
+
+/// A sample list and a pod list, by address and length: the same borrowed slices within one
+/// decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AlignmentKey {
+    samples: usize,
+    samples_len: usize,
+    pods: usize,
+    pods_len: usize,
+}
+
+impl AlignmentKey {
+    fn of(samples: &SampleSet<'_>, pods: &[Pod<'_>]) -> Self {
+        Self {
+            samples: samples.address(),
+            samples_len: samples.len(),
+            pods: pods.as_ptr() as usize,
+            pods_len: pods.len(),
+        }
+    }
+}
+
+impl Alignments {
+    fn contains(&self, key: AlignmentKey) -> bool {
+        self.known.contains(&key)
+    }
+
+    fn insert(&mut self, key: AlignmentKey) {
+        // Full: the extra lists are matched by name, as without this memory.
+        let _ = self.known.push(key);
     }
 }
 
