@@ -86,5 +86,13 @@ test: setup lint nostd unit fuzz conformance ## everything CI runs, stops at the
 bench: ## criterion benchmarks of the core
 	cargo bench -p podscale
 
-demo: toolchains ## replay a load test through the HPA engine
-	cargo run --release -p podscale --example hpa_load_test
+# The walkthroughs, in order: an HPA load test, KEDA's quarter-hour Seoul schedule, a VPA
+# recommendation.
+DEMOS := hpa_load_test
+
+demo: toolchains ## replay the walkthroughs through the core
+	for example in $(DEMOS); do \
+		echo "== $$example"; \
+		cargo run --quiet --release -p podscale --example $$example; \
+		echo; \
+	done
