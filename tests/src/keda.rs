@@ -21,6 +21,8 @@ pub(crate) fn run(suite: &str, vector: &Value) -> Outcome<()> {
         "cron_parse_errors" => crate::keda_cron::parse_error(vector),
         "cron_window" => crate::keda_cron::window(vector),
         "trigger_metadata_validation" => crate::keda_cron::metadata_validation(vector),
+        "scaledobject_sequences" => crate::keda_scaled_object::sequence(vector),
+        "hpa_and_bounds" => crate::keda_scaled_object::hpa_and_bounds(vector),
         other => Err(format!("keda suite {other:?} is not implemented yet")),
     }
 }

@@ -13,6 +13,7 @@ mod hpa;
 mod json;
 mod keda;
 mod keda_cron;
+mod keda_scaled_object;
 mod time;
 mod vpa;
 mod vpa_histogram;

@@ -285,6 +285,7 @@ impl ReplicaCalculator {
     }
 
     /// [`Self::pods_metric_replicas`], remembering which sample lists are aligned with the pods.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn pods_metric_replicas_cached<'a>(
         &self,
         current_replicas: i32,
@@ -466,6 +467,7 @@ impl ReplicaCalculator {
     }
 
     /// The shared body of GetResourceReplicas and calcPlainMetricReplicas.
+    #[allow(clippy::too_many_arguments)]
     fn pod_based<'a>(
         &self,
         current_replicas: i32,
