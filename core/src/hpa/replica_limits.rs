@@ -5,7 +5,7 @@ use crate::go_float::trunc_to_i32;
 
 use super::behavior::{RulesView, ScalingDirection, ScalingRules};
 use super::conditions::ConditionReason;
-use super::scale_events::{ScaleEvent, down_limit, up_limit};
+use super::scale_events::{ScaleEvent, policy_limit};
 
 /// A bounded replica count and the reason of the `ScalingLimited` condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,8 @@ pub(crate) fn limit_with_rules(
     now_ms: i64,
 ) -> Limited {
     if desired > current {
-        let limit = up_limit(
+        let limit = policy_limit(
+            ScalingDirection::ScaleUp,
             current,
             scale_up_events,
             scale_down_events,
@@ -130,7 +131,8 @@ pub(crate) fn limit_with_rules(
             };
         }
     } else if desired < current {
-        let limit = down_limit(
+        let limit = policy_limit(
+            ScalingDirection::ScaleDown,
             current,
             scale_up_events,
             scale_down_events,

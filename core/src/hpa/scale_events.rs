@@ -59,43 +59,16 @@ pub fn scale_up_limit(
     rules: &ScalingRules,
     now_ms: i64,
 ) -> i32 {
-    let rules = RulesView::of(Some(rules), ScalingDirection::ScaleUp);
-    up_limit(current, scale_up_events, scale_down_events, rules, now_ms)
-}
-
-pub(crate) fn up_limit(
-    current: i32,
-    scale_up_events: &[ScaleEvent],
-    scale_down_events: &[ScaleEvent],
-    rules: RulesView<'_>,
-    now_ms: i64,
-) -> i32 {
-    let select = rules.select_policy;
-    if select == SelectPolicy::Disabled {
-        return current;
-    }
-    let mut result = if select == SelectPolicy::Min {
-        i32::MAX
-    } else {
-        i32::MIN
-    };
-    for policy in rules.policies {
-        let added = replicas_change_per_period(policy.period_seconds, scale_up_events, now_ms);
-        let removed = replicas_change_per_period(policy.period_seconds, scale_down_events, now_ms);
-        let period_start = current.saturating_sub(added).saturating_add(removed);
-        let proposed = match policy.kind {
-            ScalingPolicyType::Pods => period_start.saturating_add(policy.value),
-            ScalingPolicyType::Percent => {
-                ceil_to_i32(f64::from(period_start) * (1.0 + f64::from(policy.value) / 100.0))
-            }
-        };
-        result = if select == SelectPolicy::Min {
-            result.min(proposed)
-        } else {
-            result.max(proposed)
-        };
-    }
-    result
+    let direction = ScalingDirection::ScaleUp;
+    let rules = RulesView::of(Some(rules), direction);
+    policy_limit(
+        direction,
+        current,
+        scale_up_events,
+        scale_down_events,
+        rules,
+        now_ms,
+    )
 }
 
 /// The lowest replica count the scale-down policies allow now
@@ -118,11 +91,23 @@ pub fn scale_down_limit(
     rules: &ScalingRules,
     now_ms: i64,
 ) -> i32 {
-    let rules = RulesView::of(Some(rules), ScalingDirection::ScaleDown);
-    down_limit(current, scale_up_events, scale_down_events, rules, now_ms)
+    let direction = ScalingDirection::ScaleDown;
+    let rules = RulesView::of(Some(rules), direction);
+    policy_limit(
+        direction,
+        current,
+        scale_up_events,
+        scale_down_events,
+        rules,
+        now_ms,
+    )
 }
 
-pub(crate) fn down_limit(
+/// The limit of `rules` in `direction` [calculateScaleUpLimitWithScalingRules,
+/// calculateScaleDownLimitWithBehaviors]: the two upstream functions differ only in the
+/// proposal of each policy and in which proposal each `selectPolicy` picks.
+pub(crate) fn policy_limit(
+    direction: ScalingDirection,
     current: i32,
     scale_up_events: &[ScaleEvent],
     scale_down_events: &[ScaleEvent],
@@ -133,22 +118,33 @@ pub(crate) fn down_limit(
     if select == SelectPolicy::Disabled {
         return current;
     }
-    let mut result = if select == SelectPolicy::Min {
-        i32::MIN
-    } else {
-        i32::MAX
-    };
+    // Max means the largest change: the highest count up, the lowest count down.
+    let highest = matches!(
+        (direction, select),
+        (ScalingDirection::ScaleUp, SelectPolicy::Max)
+            | (ScalingDirection::ScaleDown, SelectPolicy::Min)
+    );
+    let mut result = if highest { i32::MIN } else { i32::MAX };
     for policy in rules.policies {
         let added = replicas_change_per_period(policy.period_seconds, scale_up_events, now_ms);
         let removed = replicas_change_per_period(policy.period_seconds, scale_down_events, now_ms);
         let period_start = current.saturating_sub(added).saturating_add(removed);
-        let proposed = match policy.kind {
-            ScalingPolicyType::Pods => period_start.saturating_sub(policy.value),
-            ScalingPolicyType::Percent => {
-                trunc_to_i32(f64::from(period_start) * (1.0 - f64::from(policy.value) / 100.0))
+        let fraction = f64::from(policy.value) / 100.0;
+        let proposed = match (direction, policy.kind) {
+            (ScalingDirection::ScaleUp, ScalingPolicyType::Pods) => {
+                period_start.saturating_add(policy.value)
+            }
+            (ScalingDirection::ScaleUp, ScalingPolicyType::Percent) => {
+                ceil_to_i32(f64::from(period_start) * (1.0 + fraction))
+            }
+            (ScalingDirection::ScaleDown, ScalingPolicyType::Pods) => {
+                period_start.saturating_sub(policy.value)
+            }
+            (ScalingDirection::ScaleDown, ScalingPolicyType::Percent) => {
+                trunc_to_i32(f64::from(period_start) * (1.0 - fraction))
             }
         };
-        result = if select == SelectPolicy::Min {
+        result = if highest {
             result.max(proposed)
         } else {
             result.min(proposed)
