@@ -7,5 +7,8 @@
 mod cron_trigger;
 mod scaled_object;
 
-pub use cron_trigger::*;
+pub use cron_trigger::{
+    CronActivity, CronEvaluationError, CronMetadataError, CronMetricName, CronTrigger,
+    CronValidationError, MetricNameForm, WindowMode,
+};
 pub use scaled_object::*;
