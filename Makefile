@@ -88,7 +88,7 @@ bench: ## criterion benchmarks of the core
 
 # The walkthroughs, in order: an HPA load test, KEDA's quarter-hour Seoul schedule, a VPA
 # recommendation.
-DEMOS := hpa_load_test keda_cron_schedule
+DEMOS := hpa_load_test keda_cron_schedule vpa_recommendation
 
 demo: toolchains ## replay the walkthroughs through the core
 	for example in $(DEMOS); do \

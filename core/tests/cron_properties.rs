@@ -4,6 +4,20 @@ use podscale::cron::{Schedule, Zone};
 use podscale::keda::{CronTrigger, WindowMode};
 use proptest::prelude::*;
 
+/// Zones whose DST changes move the clock by whole hours at the top of an hour. Where they do
+/// not (Lord Howe's half-hour shift, Chatham's change at :45), robfig's search keeps the minute
+/// it had before the change and can return a minute that is not a firing, or step over some:
+/// upstream's answers, which podscale keeps (unit tests in `cron/next.rs` pin two). Searches in
+/// those zones are checked against the civil properties only.
+const WHOLE_HOUR_ZONES: &[&str] = &[
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "America/Sao_Paulo",
+    "Asia/Kathmandu",
+    "Asia/Seoul",
+];
+
 const ZONES: &[&str] = &[
     "UTC",
     "America/New_York",
@@ -40,8 +54,8 @@ fn dense_expression() -> impl Strategy<Value = String> {
     (minute, hour, dom, month, dow).prop_map(|(a, b, c, d, e)| format!("{a} {b} {c} {d} {e}"))
 }
 
-fn zone() -> impl Strategy<Value = Zone> {
-    prop::sample::select(ZONES).prop_map(|name| Zone::from_name(name).unwrap())
+fn zone(names: &'static [&'static str]) -> impl Strategy<Value = Zone> {
+    prop::sample::select(names).prop_map(|name| Zone::from_name(name).unwrap())
 }
 
 /// Minute-aligned instants strictly between `from` and `to`, at most `limit` of them.
@@ -58,7 +72,7 @@ proptest! {
 
     /// The next firing is strictly later, is a firing, and no minute in between fires.
     #[test]
-    fn next_is_the_first_matching_minute(expr in dense_expression(), zone in zone(), from in FROM_MS..TO_MS) {
+    fn next_is_the_first_matching_minute(expr in dense_expression(), zone in zone(WHOLE_HOUR_ZONES), from in FROM_MS..TO_MS) {
         let schedule = Schedule::parse(&expr).unwrap();
         let Some(next) = schedule.next_after(from, zone) else {
             // Dense expressions here always fire within five years; "3,11" months with day 13
@@ -74,7 +88,7 @@ proptest! {
 
     /// The most recent firing is at or before the instant, is a firing, and nothing later is.
     #[test]
-    fn previous_is_the_last_matching_minute(expr in dense_expression(), zone in zone(), at in FROM_MS..TO_MS) {
+    fn previous_is_the_last_matching_minute(expr in dense_expression(), zone in zone(ZONES), at in FROM_MS..TO_MS) {
         let schedule = Schedule::parse(&expr).unwrap();
         let previous = schedule.previous_at_or_before(at, zone).unwrap();
         prop_assert!(previous <= at);
@@ -87,7 +101,7 @@ proptest! {
     /// KEDA's window rule agrees with a forward scan: active iff an end fires no later than
     /// the first start after now.
     #[test]
-    fn keda_window_agrees_with_a_forward_scan(start in dense_expression(), end in dense_expression(), zone_name in prop::sample::select(ZONES), now in FROM_MS..TO_MS) {
+    fn keda_window_agrees_with_a_forward_scan(start in dense_expression(), end in dense_expression(), zone_name in prop::sample::select(WHOLE_HOUR_ZONES), now in FROM_MS..TO_MS) {
         prop_assume!(start != end);
         let metadata = [("timezone", zone_name), ("start", start.as_str()), ("end", end.as_str()), ("desiredReplicas", "3")];
         let trigger = CronTrigger::from_metadata(&metadata, 0).unwrap();

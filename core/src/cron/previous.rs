@@ -9,6 +9,11 @@ use super::schedule::Schedule;
 use super::wall_clock::{civil, date};
 use super::zone::Zone;
 
+/// The instants (in seconds) the search covers: a firing must be representable in milliseconds,
+/// with room for the days searched.
+const LAST_SECOND: i64 = i64::MAX / 1000 - 400 * 86_400;
+const FIRST_SECOND: i64 = i64::MIN / 1000 + 2000 * 86_400;
+
 /// As far back as `next_after` looks forward.
 const SEARCH_DAYS: i64 = 5 * 366;
 
@@ -27,9 +32,19 @@ impl Schedule {
     /// # Ok::<(), podscale::cron::CronError<'static>>(())
     /// ```
     pub fn previous_at_or_before(&self, at_ms: i64, zone: Zone) -> Option<i64> {
+        if !self.can_fire() {
+            return None;
+        }
         let zone = self.zone().unwrap_or(zone);
         let at = at_ms.div_euclid(1000);
+        if !(FIRST_SECOND..=LAST_SECOND).contains(&at) {
+            return None;
+        }
         let today = civil(at, &zone);
+        // Wall times later than this cannot map to an instant at or before `at`.
+        let latest_wall = at
+            .saturating_add(i64::from(zone.offset_seconds(at)))
+            .saturating_add(OVERLAP_SECONDS);
         let mut best: Option<i64> = None;
         // Once a firing is found, wall times more than an overlap earlier cannot beat it.
         let mut stop_below_wall: Option<i64> = None;
@@ -62,8 +77,11 @@ impl Schedule {
                     let wall = wall_midnight
                         .saturating_add(i64::from(hour).saturating_mul(3600))
                         .saturating_add(i64::from(minute).saturating_mul(60));
+                    if wall > latest_wall {
+                        continue;
+                    }
                     if stop_below_wall.is_some_and(|stop| wall < stop) {
-                        return best.map(|s| s.saturating_mul(1000));
+                        return best.and_then(|s| s.checked_mul(1000));
                     }
                     for instant in instants_of_wall_time(wall, &zone) {
                         let Some(instant) = instant else { continue };
@@ -75,7 +93,7 @@ impl Schedule {
                 }
             }
         }
-        best.map(|s| s.saturating_mul(1000))
+        best.and_then(|s| s.checked_mul(1000))
     }
 }
 

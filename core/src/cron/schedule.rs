@@ -164,9 +164,25 @@ impl Schedule {
         bit(self.day_of_week, weekday)
     }
 
+    /// Whether any instant can match: every field allows some value and some day can match.
+    /// An empty field (a list of commas) parses, as in robfig, but never fires.
+    pub const fn can_fire(&self) -> bool {
+        let days_of_month = self.day_of_month & !STAR != 0;
+        let days_of_week = self.day_of_week & !STAR != 0;
+        let day = if self.day_of_month & STAR != 0 || self.day_of_week & STAR != 0 {
+            days_of_month && days_of_week
+        } else {
+            days_of_month || days_of_week
+        };
+        self.minute & !STAR != 0 && self.hour & !STAR != 0 && self.month & !STAR != 0 && day
+    }
+
     /// Whether the schedule fires at `instant_ms`: its wall clock in `zone` (or the expression's
-    /// own `TZ=` zone) reads second 0 and matches every field. The firings of
-    /// [`Schedule::next_after`] are exactly these instants.
+    /// own `TZ=` zone) reads second 0 and matches every field. These are the firings of
+    /// [`Schedule::next_after`] in every zone whose DST changes move the clock by whole hours at
+    /// the top of an hour; where they do not (Lord Howe, Chatham), robfig's search, and so
+    /// `next_after`, can step over some of them or stop on a minute of an hour that does not
+    /// match.
     ///
     /// ```
     /// use podscale::cron::{Schedule, Zone};
