@@ -98,6 +98,15 @@ fn utilization_of(sum: i128, requests: i128) -> Option<i32> {
         .map(saturate_i32)
 }
 
+/// `sum / count` truncated toward zero as Go's integer division, 0 for no entries; in 64 bits
+/// when the sum fits, as 128-bit division is a slow library call.
+fn average(sum: i128, count: usize) -> i64 {
+    match (i64::try_from(sum), i64::try_from(count)) {
+        (Ok(sum), Ok(count)) => sum.checked_div(count).unwrap_or(0),
+        _ => saturate_i64(sum.checked_div(count as i128).unwrap_or(0)),
+    }
+}
+
 fn check_target(field: &'static str, value: i64) -> Result<(), ReplicaCalcError<'static>> {
     if value > 0 {
         Ok(())
@@ -548,12 +557,7 @@ impl ReplicaCalculator {
                 let utilization = utilization_of(tally.ready_sum, tally.ready_requests)
                     .filter(|_| tally.ready_requests != 0)
                     .ok_or(ReplicaCalcError::NoMetricsMatchedKnownPods)?;
-                let raw = saturate_i64(
-                    tally
-                        .ready_sum
-                        .checked_div(tally.ready_count as i128)
-                        .unwrap_or(0),
-                );
+                let raw = average(tally.ready_sum, tally.ready_count);
                 let ratio = f64::from(utilization) / f64::from(percent);
                 (
                     ratio,
@@ -564,7 +568,7 @@ impl ReplicaCalculator {
                 )
             }
             Target::Plain { milli } => {
-                let usage = saturate_i64(map_sum.checked_div(map_count as i128).unwrap_or(0));
+                let usage = average(map_sum, map_count);
                 (
                     usage as f64 / milli as f64,
                     FirstPass {
@@ -617,7 +621,7 @@ impl ReplicaCalculator {
                     let fill = i128::from(milli).saturating_mul(tally.missing_count as i128);
                     sum = sum.saturating_add(fill);
                 }
-                let usage = saturate_i64(sum.checked_div(new_count as i128).unwrap_or(0));
+                let usage = average(sum, new_count);
                 usage as f64 / milli as f64
             }
         };
