@@ -6,6 +6,8 @@
 //! (day against the month's length, no leap second 60, offsets up to 23:59). podscale keeps
 //! milliseconds: finer fractions are truncated toward the earlier millisecond.
 
+use crate::civil_date::days_from_civil;
+
 /// `YYYY-MM-DDTHH:MM:SS(.frac)?(Z|±HH:MM)` to Unix milliseconds, or why not.
 pub(crate) fn parse_ms(text: &[u8]) -> Result<i64, &'static str> {
     const SHAPE: &str = "not of the form YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)";
@@ -115,33 +117,6 @@ fn days_in_month(year: i64, month: i64) -> i64 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date with a year in `0..=9999` (Howard
-/// Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 {
-        year.saturating_sub(1)
-    } else {
-        year
-    };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let shifted_month = if month > 2 {
-        month.saturating_sub(3)
-    } else {
-        month.saturating_add(9)
-    };
-    let doy = (153i64.saturating_mul(shifted_month).saturating_add(2) / 5)
-        .saturating_add(day.saturating_sub(1));
-    let doe = yoe
-        .saturating_mul(365)
-        .saturating_add(yoe / 4)
-        .saturating_sub(yoe / 100)
-        .saturating_add(doy);
-    era.saturating_mul(146_097)
-        .saturating_add(doe)
-        .saturating_sub(719_468)
 }
 
 #[cfg(test)]
