@@ -54,8 +54,9 @@ $(CARGO_FUZZ):
 	env -u CARGO_TARGET_DIR cargo install --locked --root $(CARGO_FUZZ_ROOT) \
 		--version $(CARGO_FUZZ_VERSION) cargo-fuzz
 
-lint: ## rustfmt check, clippy -D warnings (default and serde features)
+lint: ## rustfmt check, clippy -D warnings (default and serde features), rustdoc warnings
 	cargo fmt --all --check
+	RUSTDOCFLAGS="-D warnings" cargo doc -p podscale --no-deps --all-features --quiet
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p podscale --all-targets --features serde -- -D warnings
 

@@ -44,6 +44,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Docs name the upstream function each rule is ported from in brackets, `[groupPods]`: a
+// reference for readers to check against upstream, not a link to an item of this crate.
+#![allow(rustdoc::broken_intra_doc_links)]
 // Never panic: every shortcut that can panic (unwrap, indexing, overflowing arithmetic) is spelled
 // out as a checked or saturating operation instead.
 #![deny(

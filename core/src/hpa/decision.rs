@@ -241,7 +241,7 @@ pub enum RescaleReason {
     AboveMaxReplicas,
     /// "Current number of replicas below Spec.MinReplicas".
     BelowMinReplicas,
-    /// "<metric> above target": the metric at this index of `spec.metrics` proposed the most.
+    /// "`<metric>` above target": the metric at this index of `spec.metrics` proposed the most.
     MetricAboveTarget(usize),
     /// "All metrics below target".
     AllMetricsBelowTarget,
