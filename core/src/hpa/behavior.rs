@@ -141,15 +141,6 @@ impl ScalingRules {
         self.policies.as_deref().unwrap_or(&[])
     }
 
-    /// The longest `periodSeconds` among the policies, 0 without any [getLongestPolicyPeriod].
-    pub fn longest_policy_period_seconds(&self) -> i32 {
-        self.policy_list()
-            .iter()
-            .map(|p| p.period_seconds)
-            .max()
-            .unwrap_or(0)
-    }
-
     /// Checks the ranges the API server enforces: a window of 0 to 3600 s, policy values above 0,
     /// periods of 1 to 1800 s, a tolerance of at least 0.
     ///
