@@ -161,11 +161,21 @@ fn pods(v: &Value) -> Outcome<&'static [Pod<'static>]> {
         };
         let mut containers = Vec::new();
         for c in array(p, "containers")? {
-            containers.push(Container::new(
-                leak_str(string(c, "name")?),
-                amounts(c, "requests_milli")?,
-            ));
+            let kind = match c.get("kind").and_then(Value::as_str) {
+                None | Some("Regular") => ContainerKind::Regular,
+                Some("Sidecar") => ContainerKind::Sidecar,
+                Some("Init") => ContainerKind::Init,
+                Some(other) => return Err(format!("unknown container kind {other:?}")),
+            };
+            containers.push(Container {
+                kind,
+                ..Container::new(leak_str(string(c, "name")?), amounts(c, "requests_milli")?)
+            });
         }
+        let pod_requests = match p.get("pod_requests_milli") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(amounts(p, "pod_requests_milli")?),
+        };
         out.push(Pod {
             name: leak_str(string(p, "name")?),
             phase,
@@ -173,7 +183,7 @@ fn pods(v: &Value) -> Outcome<&'static [Pod<'static>]> {
             start_time_ms,
             ready,
             containers: leak(containers),
-            pod_requests: None,
+            pod_requests,
         });
     }
     Ok(leak(out))

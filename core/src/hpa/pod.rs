@@ -140,6 +140,57 @@ impl<'a> Pod<'a> {
         }
     }
 
+    /// The request of a pod with pod-level requests [calculatePodLevelRequests]: upstream reads
+    /// `resourcehelpers.PodRequests`, the containers' aggregate with the supported pod-level
+    /// values laid over it, so a resource the pod level does not set comes from the containers.
+    fn pod_level_request(
+        &self,
+        pod_requests: &[ResourceAmount<'a>],
+        resource: ResourceName<'a>,
+    ) -> Result<i64, ReplicaCalcError<'a>> {
+        // applyPodLevelResources
+        let pod_level = find_amount(pod_requests, resource)
+            .filter(|_| is_supported_pod_level_resource(resource));
+        pod_level
+            .or_else(|| self.aggregate_container_request(resource))
+            .ok_or(ReplicaCalcError::MissingPodLevelRequest {
+                resource,
+                pod: self.name,
+            })
+    }
+
+    /// The containers' aggregate request for `resource`, `None` when no container lists it
+    /// [AggregateContainerRequests]: containers and sidecars add up; an init container needs its
+    /// own request plus the sidecars started before it; the pod needs the larger of the two.
+    fn aggregate_container_request(&self, resource: ResourceName<'_>) -> Option<i64> {
+        fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.saturating_add(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        let mut running = None;
+        let mut sidecars = None;
+        let mut init_peak: Option<i64> = None;
+        for c in self.containers {
+            let own = c.request(resource);
+            let during_init = match c.kind {
+                ContainerKind::Regular => {
+                    running = add(running, own);
+                    None
+                }
+                ContainerKind::Sidecar => {
+                    running = add(running, own);
+                    sidecars = add(sidecars, own);
+                    sidecars
+                }
+                ContainerKind::Init => add(own, sidecars),
+            };
+            init_peak = init_peak.max(during_init);
+        }
+        running.max(init_peak)
+    }
+
     /// Running with Ready condition `True` [podutil.IsPodReady]; deleting pods count, as upstream.
     pub(crate) fn is_running_and_ready(&self) -> bool {
         self.phase == PodPhase::Running
@@ -150,8 +201,11 @@ impl<'a> Pod<'a> {
 
     /// The pod's request for `resource`, in milli-units [calculateRequests].
     ///
-    /// Pod-level requests win when `pod_level_resources` is on, the pod sets them and no container
-    /// is named; otherwise requests of containers and sidecars are summed, or only `container`'s.
+    /// Pod-level requests win when `pod_level_resources` is on, the pod sets one for a supported
+    /// resource (cpu, memory, huge pages) and no container is named; a resource the pod level
+    /// leaves out then comes from the containers' aggregate (init containers included, as the
+    /// kubelet sizes the pod). Otherwise requests of containers and sidecars are summed, or only
+    /// `container`'s.
     ///
     /// # Errors
     ///
@@ -177,13 +231,13 @@ impl<'a> Pod<'a> {
         if let (true, Some(pod_requests), None) =
             (pod_level_resources, self.pod_requests, container)
         {
-            // calculatePodLevelRequests
-            return find_amount(pod_requests, resource).ok_or(
-                ReplicaCalcError::MissingPodLevelRequest {
-                    resource,
-                    pod: self.name,
-                },
-            );
+            // IsPodLevelRequestsSet: only a supported resource makes the requests pod-level.
+            if pod_requests
+                .iter()
+                .any(|a| is_supported_pod_level_resource(a.resource))
+            {
+                return self.pod_level_request(pod_requests, resource);
+            }
         }
         // calculatePodRequestsFromContainers: regular containers first, then sidecars.
         let counted = self
@@ -218,6 +272,15 @@ impl<'a> Pod<'a> {
             }),
             None => Ok(total),
         }
+    }
+}
+
+/// Whether a resource can be requested at pod level: cpu, memory and huge pages
+/// [resourcehelpers.IsSupportedPodLevelResource].
+fn is_supported_pod_level_resource(resource: ResourceName<'_>) -> bool {
+    match resource {
+        ResourceName::Cpu | ResourceName::Memory => true,
+        ResourceName::Other(name) => name.starts_with("hugepages-"),
     }
 }
 
@@ -312,6 +375,46 @@ mod tests {
                 pod: "p"
             })
         );
+    }
+
+    #[test]
+    fn pod_level_requests_fall_back_to_the_containers_aggregate() {
+        // Found by the differential test against v1.37.2 (resourcehelpers.PodRequests).
+        let cpu_and_memory = [ResourceAmount::cpu(100), ResourceAmount::memory(64)];
+        let containers = [
+            Container::new("app", &CPU_100),
+            Container {
+                kind: ContainerKind::Sidecar,
+                ..Container::new("proxy", &CPU_30)
+            },
+            Container {
+                kind: ContainerKind::Init,
+                ..Container::new("migrate", &cpu_and_memory)
+            },
+        ];
+        let memory_at_pod_level = [ResourceAmount::memory(500)];
+        let pod_level = Pod {
+            pod_requests: Some(&memory_at_pod_level),
+            ..pod(&containers)
+        };
+        // cpu: max(app + proxy, migrate + proxy) = max(130, 130); memory from the pod level.
+        assert_eq!(pod_level.request(ResourceName::Cpu, None, true), Ok(130));
+        assert_eq!(pod_level.request(ResourceName::Memory, None, true), Ok(500));
+        // Pod-level requests naming no supported resource are not pod-level requests.
+        let unsupported = [ResourceAmount::new("nvidia.com/gpu", 1000)];
+        let not_pod_level = Pod {
+            pod_requests: Some(&unsupported),
+            ..pod(&containers)
+        };
+        assert_eq!(
+            not_pod_level.request(ResourceName::Cpu, None, true),
+            Ok(130)
+        );
+        let empty = Pod {
+            pod_requests: Some(&[]),
+            ..pod(&containers)
+        };
+        assert_eq!(empty.request(ResourceName::Cpu, None, true), Ok(130));
     }
 
     #[test]
