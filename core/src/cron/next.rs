@@ -23,7 +23,9 @@ impl Schedule {
     /// [SpecSchedule.Next].
     ///
     /// Exactly as robfig/cron v3.0.1: wall-clock times skipped by a DST gap do not fire; those
-    /// repeated by an overlap fire twice. Two departures, where robfig gives no answer: a
+    /// repeated by an overlap fire twice. Around an offset change that is not at the top of an
+    /// hour, robfig can even return an instant at or before `after_ms` (the first occurrence of a
+    /// repeated midnight), and so does this. Two departures, where robfig gives no answer: a
     /// schedule with an empty field (`"0 , * * *"` parses, as in robfig) returns `None` at
     /// once instead of searching five years, and a calendar day skipped by its zone (Samoa's
     /// 2011-12-30) is stepped over instead of looping forever.
@@ -124,7 +126,9 @@ impl Schedule {
                 }
                 // Hour by hour, as robfig, but straight to the next allowed hour (or midnight)
                 // when no offset change lies in between: the wall clock then moves with it.
-                let hours = self.hours_until_next_hour(c.hour);
+                // Counted from the hour `t` reads now: the reset above can move it (03:00 in a
+                // spring-forward gap resolves to 04:00), and robfig steps from there.
+                let hours = self.hours_until_next_hour(civil(t, &zone).hour);
                 let jump = t.saturating_add(hours.saturating_mul(3600));
                 t = if hours > 1 && zone.offset_seconds(jump) == zone.offset_seconds(t) {
                     jump
@@ -147,7 +151,9 @@ impl Schedule {
                     added = true;
                     t = truncate(t, 60);
                 }
-                let minutes = self.minutes_until_next_minute(c.minute);
+                // Counted from the minute `t` reads after the truncation, which can move the wall
+                // clock back a minute under an offset with seconds (local mean time).
+                let minutes = self.minutes_until_next_minute(civil(t, &zone).minute);
                 let jump = t.saturating_add(minutes.saturating_mul(60));
                 t = if minutes > 1 && zone.offset_seconds(jump) == zone.offset_seconds(t) {
                     jump

@@ -3,7 +3,7 @@
 
 use super::error::{CronError, CronField};
 use super::wall_clock::civil;
-use super::zone::Zone;
+use super::zone::{Zone, ZoneError};
 
 /// Set on a field written `*` or `?` (alone, or with step 1): it decides how day-of-month and
 /// day-of-week combine [starBit].
@@ -95,7 +95,8 @@ pub struct Schedule {
 impl Schedule {
     /// Parses `spec` as KEDA does [Parser.Parse]: exactly five fields, no seconds, no
     /// descriptors; numbers, `jan`-`dec` and `sun`-`sat` (any case), ranges, steps, lists, `*`
-    /// and `?`; an optional `TZ=Zone ` or `CRON_TZ=Zone ` prefix.
+    /// and `?`; an optional `TZ=Zone ` or `CRON_TZ=Zone ` prefix (`TZ=Local ` is accepted and
+    /// changes nothing, as in robfig).
     ///
     /// Parsing allocates nothing: the error borrows the offending text from `spec`.
     ///
@@ -113,7 +114,13 @@ impl Schedule {
                 return Err(CronError::PrefixWithoutSpace { spec });
             };
             let name = spec.get(equals.saturating_add(1)..space).unwrap_or("");
-            zone = Some(Zone::from_name(name).map_err(|_| CronError::BadLocation { name })?);
+            zone = match Zone::from_name(name) {
+                Ok(zone) => Some(zone),
+                // robfig keeps Go's time.Local, which its Next reads as "the zone of the
+                // instant given": the same as no prefix, and nothing machine-dependent.
+                Err(ZoneError::Local) => None,
+                Err(ZoneError::Unknown { .. }) => return Err(CronError::BadLocation { name }),
+            };
             rest = spec.get(space..).unwrap_or("").trim();
         }
         if rest.starts_with('@') {

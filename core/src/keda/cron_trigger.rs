@@ -88,6 +88,10 @@ pub struct CronActivity {
     pub next_end_ms: Option<i64>,
 }
 
+/// Go's zero `time.Time` (0001-01-01 00:00 UTC) in Unix milliseconds: what robfig's `Next`
+/// returns when it finds no firing, and what KEDA then compares with.
+const GO_ZERO_TIME_MS: i64 = -62_135_596_800_000;
+
 /// The metadata keys, in KEDA's order of checking.
 const KEYS: [&str; 4] = ["start", "end", "timezone", "desiredReplicas"];
 
@@ -175,13 +179,19 @@ impl<'a> CronTrigger<'a> {
         let next_start_ms = self.start.next_after(now_ms, zone);
         let next_end_ms = self.end.next_after(now_ms, zone);
         let active = match self.window_mode {
-            // Both firings lie strictly after now, so KEDA's two-branch test reduces to this;
-            // a missing firing is Go's zero time, before everything.
-            WindowMode::Keda => match (next_start_ms, next_end_ms) {
-                (Some(start), Some(end)) => end <= start,
-                (None, _) => true,
-                (Some(_), None) => false,
-            },
+            // KEDA's two-branch test as written, not its usual reduction to "the next end comes
+            // no later than the next start": robfig's Next can return an instant at or before
+            // now (around an offset change off the hour, such as St. John's 00:01 fall-back in
+            // 1995), and then only the literal test agrees. A missing firing is Go's zero time.
+            WindowMode::Keda => {
+                let start = next_start_ms.unwrap_or(GO_ZERO_TIME_MS);
+                let end = next_end_ms.unwrap_or(GO_ZERO_TIME_MS);
+                if start < end {
+                    now_ms > start && now_ms < end
+                } else {
+                    now_ms > start || now_ms < end
+                }
+            }
             WindowMode::Civil => {
                 let last_start = self.start.previous_at_or_before(now_ms, zone);
                 let last_end = self.end.previous_at_or_before(now_ms, zone);
