@@ -73,8 +73,8 @@ pub use proportional_limit::{
     proportional_limits, proportional_resource_limit,
 };
 pub use quantity::{
-    CpuQuantity, FormattedResources, HumanizedMemory, MemoryFormat, MemoryQuantity,
-    RecommendationFormat, resources_as_resource_list,
+    CpuQuantity, FormattedResources, HumanizedMemory, HumanizedQuantity, MemoryFormat,
+    MemoryQuantity, RecommendationFormat, resources_as_resource_list,
 };
 pub use resources::{
     MAX_RESOURCE_AMOUNT, ResourceKind, Resources, RoundingError, bytes_from_memory_amount,

@@ -40,12 +40,12 @@ fn binary_suffix(power: u32) -> &'static str {
 
 /// Writes `value * 10^scale` in canonical decimal SI form [int64Amount.AsCanonicalBytes]: strip
 /// factors of ten, then lower the exponent to a multiple of three.
-fn write_decimal_si(f: &mut fmt::Formatter<'_>, value: i64, scale: i32) -> fmt::Result {
+fn write_decimal_si(f: &mut fmt::Formatter<'_>, value: i128, scale: i32) -> fmt::Result {
     if value == 0 {
         return f.write_str("0");
     }
     let negative = value < 0;
-    let mut amount = i128::from(value).unsigned_abs();
+    let mut amount = value.unsigned_abs();
     let mut exponent = scale;
     while amount >= 10 && amount % 10 == 0 {
         amount /= 10;
@@ -66,7 +66,7 @@ fn write_decimal_si(f: &mut fmt::Formatter<'_>, value: i64, scale: i32) -> fmt::
     let sign = if negative { "-" } else { "" };
     match decimal_suffix(exponent) {
         Some(suffix) => write!(f, "{sign}{amount}{suffix}"),
-        // Unreachable from an i64 with the scales used here (0 and -3); spelled out anyway.
+        // Unreachable with the amounts and scales used here; spelled out anyway.
         None => write!(f, "{sign}{amount}e{exponent}"),
     }
 }
@@ -86,7 +86,7 @@ pub struct CpuQuantity(pub i64);
 
 impl fmt::Display for CpuQuantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_decimal_si(f, self.0, -3)
+        write_decimal_si(f, i128::from(self.0), -3)
     }
 }
 
@@ -134,11 +134,11 @@ impl MemoryQuantity {
 impl fmt::Display for MemoryQuantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.format {
-            MemoryFormat::DecimalSi => write_decimal_si(f, self.bytes, 0),
+            MemoryFormat::DecimalSi => write_decimal_si(f, i128::from(self.bytes), 0),
             MemoryFormat::BinarySi => {
                 // [Quantity.CanonicalizeBytes]: small values would read oddly as binary.
                 if self.bytes > -1024 && self.bytes < 1024 {
-                    return write_decimal_si(f, self.bytes, 0);
+                    return write_decimal_si(f, i128::from(self.bytes), 0);
                 }
                 let negative = self.bytes < 0;
                 let mut amount = i128::from(self.bytes).unsigned_abs();
@@ -200,24 +200,81 @@ impl HumanizedMemory {
     /// assert_eq!(HumanizedMemory(262_144_000).value_bytes(), 262_144_000);
     /// ```
     pub fn value_bytes(&self) -> i64 {
-        let Some((unit, _)) = humanize_unit(self.0) else {
+        let Some(hundredths) = self.parsed_hundredths() else {
             return self.0;
         };
+        // Positive: the unit is at least 1 KiB. Ceiling of hundredths / 100.
+        let value = hundredths.saturating_add(99) / 100;
+        i64::try_from(value).unwrap_or(i64::MAX)
+    }
+
+    /// The value of the rendered quantity in milli-bytes, exact, as `Quantity.MilliValue()`
+    /// reads it once upstream parses the string back: `"800.61Mi"` is 839500431360. Saturates
+    /// at `i64::MAX` (above about 8 EiB).
+    ///
+    /// ```
+    /// use podscale::vpa::HumanizedMemory;
+    /// assert_eq!(HumanizedMemory(839_500_000).milli_value(), 839_500_431_360);
+    /// assert_eq!(HumanizedMemory(1000).milli_value(), 1_000_000);
+    /// ```
+    pub fn milli_value(&self) -> i64 {
+        let milli = match self.parsed_hundredths() {
+            // Hundredths of a byte times 10; exact, as a binary unit over 100 has at most two
+            // decimals.
+            Some(hundredths) => hundredths.saturating_mul(10),
+            None => i128::from(self.0).saturating_mul(1000),
+        };
+        i64::try_from(milli).unwrap_or(i64::MAX)
+    }
+
+    /// The parsed quantity as the VPA status holds it: Kubernetes' canonical form of
+    /// `resource.MustParse` of the humanized text [Quantity.String]. Whole bytes keep the binary
+    /// notation (`"1.50Gi"` becomes `1536Mi`); a fractional number of bytes falls back to
+    /// decimal SI in milli-bytes, so `"800.61Mi"` becomes `839500431360m`.
+    ///
+    /// ```
+    /// use podscale::vpa::HumanizedMemory;
+    /// assert_eq!(HumanizedMemory(839_500_000).quantity().to_string(), "839500431360m");
+    /// assert_eq!(HumanizedMemory(262_144_000).quantity().to_string(), "250Mi");
+    /// assert_eq!(HumanizedMemory(1000).quantity().to_string(), "1k");
+    /// ```
+    pub const fn quantity(&self) -> HumanizedQuantity {
+        HumanizedQuantity(*self)
+    }
+
+    /// The rendered value in hundredths of a byte: the two decimals Display writes, read back,
+    /// times the unit; `None` below 1 KiB, where the text is the plain integer.
+    fn parsed_hundredths(&self) -> Option<i128> {
+        let (unit, _) = humanize_unit(self.0)?;
         // Read the two decimals back from the very digits Display writes.
         let mut digits = heapless::String::<48>::new();
-        if write!(digits, "{:.2}", self.0 as f64 / unit as f64).is_err() {
-            return self.0;
-        }
+        write!(digits, "{:.2}", self.0 as f64 / unit as f64).ok()?;
         let mut hundredths: i128 = 0;
         for c in digits.bytes().filter(u8::is_ascii_digit) {
             hundredths = hundredths
                 .saturating_mul(10)
                 .saturating_add(i128::from(c.saturating_sub(b'0')));
         }
-        let scaled = hundredths.saturating_mul(i128::from(unit));
-        // Positive: the unit is at least 1 KiB. Ceiling of scaled / 100.
-        let value = scaled.saturating_add(99) / 100;
-        i64::try_from(value).unwrap_or(i64::MAX)
+        Some(hundredths.saturating_mul(i128::from(unit)))
+    }
+}
+
+/// A humanized memory amount as the VPA status holds it, [`HumanizedMemory::quantity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanizedQuantity(HumanizedMemory);
+
+impl fmt::Display for HumanizedQuantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(hundredths) = self.0.parsed_hundredths() else {
+            // A plain integer parses as decimal SI [Quantity.CanonicalizeBytes].
+            return write_decimal_si(f, i128::from(self.0.0), 0);
+        };
+        // A binary suffix parses as binary SI, which is kept only for whole bytes; otherwise
+        // decimal SI, so as not to lose precision [Quantity.CanonicalizeBytes].
+        match i64::try_from(hundredths / 100) {
+            Ok(bytes) if hundredths % 100 == 0 => MemoryQuantity::new(bytes).fmt(f),
+            _ => write_decimal_si(f, hundredths, -2),
+        }
     }
 }
 
@@ -263,7 +320,8 @@ impl Default for RecommendationFormat {
 /// One status `ResourceList`: the rounded CPU and memory, and, with `--humanize-memory`, the
 /// humanized text the memory value came from.
 ///
-/// `Display` writes it as `cpu: 587m, memory: 250Mi`.
+/// `Display` writes it as the status holds it, `cpu: 587m, memory: 250Mi`; humanized memory as
+/// its parsed quantity ([`HumanizedMemory::quantity`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FormattedResources {
     /// CPU in millicores, after rounding.
@@ -283,7 +341,7 @@ impl fmt::Display for FormattedResources {
             separator = ", ";
         }
         match (self.humanized_memory, self.memory_bytes) {
-            (Some(humanized), _) => write!(f, "{separator}memory: {humanized}"),
+            (Some(humanized), _) => write!(f, "{separator}memory: {}", humanized.quantity()),
             (None, Some(bytes)) => write!(f, "{separator}memory: {}", MemoryQuantity::new(bytes)),
             (None, None) => Ok(()),
         }
@@ -405,7 +463,8 @@ mod tests {
             ..RecommendationFormat::default()
         };
         let list = resources_as_resource_list(Resources::new(1000, 262_144_000), &format);
-        assert_eq!(list.to_string(), "cpu: 1, memory: 250.00Mi");
+        // The status holds the parsed "250.00Mi" in canonical form.
+        assert_eq!(list.to_string(), "cpu: 1, memory: 250Mi");
         let zero = resources_as_resource_list(Resources::new(0, 0), &format);
         assert_eq!(zero.humanized_memory, None);
         assert_eq!(
