@@ -28,7 +28,16 @@ FUZZ := RUSTUP_TOOLCHAIN=$(NIGHTLY) CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) $(CARGO_
 
 NOSTD_TARGETS := thumbv7em-none-eabihf wasm32-unknown-unknown
 
-.PHONY: help setup toolchains lint nostd unit conformance fuzz test bench demo
+# The Go harness that runs upstream's own code (tests/upstream). Go keeps its module and build
+# caches outside the repo (GOMODCACHE, GOCACHE); the binary goes beside our other caches.
+# -checklinkname=0: the harness reaches a few unexported upstream functions by go:linkname.
+UPSTREAM_HARNESS := $(CACHE)/upstream/upstream-harness
+GO_BUILD_FLAGS := -ldflags=-checklinkname=0
+# Cases per family for the differential run; `make difftest N=1000000` for a long one.
+N ?= 3000
+SEED ?= 0
+
+.PHONY: help setup toolchains lint nostd unit conformance fuzz test bench demo harness difftest bench-compare
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,6 +68,8 @@ lint: ## rustfmt check, clippy -D warnings (default and serde features), rustdoc
 	RUSTDOCFLAGS="-D warnings" cargo doc -p podscale --no-deps --all-features --quiet
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p podscale --all-targets --features serde -- -D warnings
+	test -z "$$(gofmt -l tests/upstream)" || { gofmt -l tests/upstream; exit 1; }
+	cd tests/upstream && go vet .
 
 nostd: ## build core for bare-metal Cortex-M and wasm32, with and without serde
 	for t in $(NOSTD_TARGETS); do \
@@ -81,11 +92,34 @@ fuzz: setup ## run every fuzz target for FUZZ_SECONDS each
 		$(FUZZ) run $$t -- -max_total_time=$(FUZZ_SECONDS); \
 	done
 
+harness: ## build the Go harness that runs upstream's code (tests/upstream)
+	mkdir -p $(dir $(UPSTREAM_HARNESS))
+	cd tests/upstream && go build $(GO_BUILD_FLAGS) -o $(UPSTREAM_HARNESS) .
+
+difftest: harness ## random inputs through podscale and upstream side by side (N cases per family)
+	cargo run --quiet --release -p podscale-differential --bin difftest -- \
+		--harness $(UPSTREAM_HARNESS) --cases $(N) --seed $(SEED)
+
 # The vectors run last so that their "N passed, M failed" line closes the log.
-test: setup lint nostd unit fuzz conformance ## everything CI runs, stops at the first failure
+test: setup lint nostd unit fuzz difftest conformance ## everything CI runs, stops at the first failure
 
 bench: ## criterion benchmarks of the core
 	cargo bench -p podscale
+
+# The workloads are listed once, in the table printer (tests/differential/src/bin/bench_compare.rs),
+# which also prints the filters that select them on each side. Results go to a fresh directory
+# (criterion's via CRITERION_HOME), so no earlier run can leak into the table; the two sides run
+# one after the other, never at the same time. The table is also left in bench-compare/table.md.
+bench-compare: harness ## the same workloads through upstream's Go code and the core: a ratio table
+	rm -rf $(CACHE)/bench-compare && mkdir -p $(CACHE)/bench-compare
+	cargo build --quiet --release -p podscale-differential --bin bench_compare
+	cd tests/upstream && go test -run '^$$' -bench "$$($(CARGO_TARGET_DIR)/release/bench_compare go-filter)" \
+		-benchmem -count 3 $(GO_BUILD_FLAGS) . | tee $(CACHE)/bench-compare/go.txt
+	CRITERION_HOME=$(CACHE)/bench-compare/criterion cargo bench -p podscale \
+		--bench hpa --bench cron --bench vpa --bench vpa_recommendation -- \
+		--warm-up-time 1 --measurement-time 3 "$$($(CARGO_TARGET_DIR)/release/bench_compare criterion-filter)"
+	$(CARGO_TARGET_DIR)/release/bench_compare table --go $(CACHE)/bench-compare/go.txt \
+		--criterion $(CACHE)/bench-compare/criterion | tee $(CACHE)/bench-compare/table.md
 
 # The walkthroughs, in order: an HPA load test, KEDA's quarter-hour Seoul schedule, a VPA
 # recommendation.
