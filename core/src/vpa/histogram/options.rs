@@ -23,17 +23,11 @@ const MAX_NUM_BUCKETS: usize = u32::MAX as usize;
 /// Go's `Log(1.05)`, the default ratio's logarithm.
 const LOG_1_05: f64 = 0.048_790_164_169_432_05;
 
-/// For the VPA defaults, where each bucket begins under Go's `FindBucket`: entry `b - 1` is
-/// the smallest double that `FindBucket` puts in bucket `b` or above, so `FindBucket(v)` is the
-/// number of entries `<= v`, found by binary search instead of a logarithm and two divisions
-/// on every sample.
-///
-/// The tables are computed at compile time from the exact Go formula ([`find_bucket_go`]).
-/// They agree with it everywhere because that formula is non-decreasing in `v`: far from a
-/// boundary its rounding error (a few ulps of a quotient below 176) cannot move the truncated
-/// result, and within 2000 ulps of every boundary the tests check each double.
+/// For the VPA defaults, where each bucket begins under Go's `FindBucket`, and an index into
+/// that table, so a sample's bucket is found by a lookup and at most two comparisons instead of
+/// a logarithm and two divisions (or a binary search) on every sample.
 #[derive(Clone, Copy)]
-struct Boundaries(&'static [f64; VPA_NUM_BUCKETS - 1]);
+struct Boundaries(&'static BucketTable);
 
 impl PartialEq for Boundaries {
     /// A table is a function of the parameters, which [`HistogramOptions`] compares itself.
@@ -48,8 +42,90 @@ impl core::fmt::Debug for Boundaries {
     }
 }
 
-static VPA_CPU_BOUNDARIES: [f64; VPA_NUM_BUCKETS - 1] = boundaries(0.01);
-static VPA_MEMORY_BOUNDARIES: [f64; VPA_NUM_BUCKETS - 1] = boundaries(1e7);
+/// Low bits of a double dropped to form its cell: the 11 exponent bits and 5 mantissa bits
+/// remain, so a cell spans at most a factor 1 + 1/32 of positive doubles. That is narrower than
+/// any bucket of ratio 1.05 (whose width is at least 5/105 of its start), so a cell holds at most
+/// one bucket start.
+const CELL_SHIFT: u32 = 52 - 5;
+
+/// Cells between the first and the last bucket start of either default table (about 17
+/// octaves of 32 cells each); [`BucketTable::new`] refuses to compile if they do not fit.
+const CELLS: usize = 576;
+
+/// The boundary table of one default bucketing and its coarse index.
+///
+/// `starts[b - 1]` is the smallest double that Go's `FindBucket` puts in bucket `b` or above,
+/// so `FindBucket(v)` is the number of entries `<= v`. Both arrays are computed at compile time
+/// from the exact Go formula ([`find_bucket_go`]). They agree with it everywhere because that
+/// formula is non-decreasing in `v`: far from a boundary its rounding error (a few ulps of a
+/// quotient below 176) cannot move the truncated result, and within 2000 ulps of every
+/// boundary the tests check each double.
+struct BucketTable {
+    starts: [f64; VPA_NUM_BUCKETS - 1],
+    /// The cell of `starts[0]`: cell 0 of `bucket_at_cell`.
+    first_cell: u64,
+    /// The bucket of each cell's smallest double.
+    bucket_at_cell: [u8; CELLS],
+}
+
+static VPA_CPU_BOUNDARIES: BucketTable = BucketTable::new(0.01);
+static VPA_MEMORY_BOUNDARIES: BucketTable = BucketTable::new(1e7);
+
+impl BucketTable {
+    // Evaluated at compile time only (the statics above): an index out of range or an
+    // overflow there is a compile error, not a panic at run time.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    const fn new(first: f64) -> Self {
+        let starts = boundaries(first);
+        let first_cell = starts[0].to_bits() >> CELL_SHIFT;
+        let last_cell = starts[VPA_NUM_BUCKETS - 2].to_bits() >> CELL_SHIFT;
+        assert!(
+            last_cell - first_cell < CELLS as u64,
+            "the cell index does not cover every bucket start"
+        );
+        let mut bucket_at_cell = [0u8; CELLS];
+        let (mut cell, mut bucket) = (0, 0);
+        while cell < CELLS {
+            let smallest = f64::from_bits((first_cell + cell as u64) << CELL_SHIFT);
+            while bucket < VPA_NUM_BUCKETS - 1 && starts[bucket] <= smallest {
+                bucket += 1;
+            }
+            bucket_at_cell[cell] = bucket as u8;
+            cell += 1;
+        }
+        Self {
+            starts,
+            first_cell,
+            bucket_at_cell,
+        }
+    }
+
+    /// The number of bucket starts `<= value`: Go's `FindBucket(value)` for this bucketing.
+    #[inline]
+    fn find(&self, value: f64) -> usize {
+        // Positive doubles order as their bits. Outside the index are values past the last
+        // start's cell, and values below the first start's cell (wrapped around; negative
+        // values and NaN have the sign bit or NaN bits set, and land there too).
+        let cell = (value.to_bits() >> CELL_SHIFT).wrapping_sub(self.first_cell);
+        let from = match usize::try_from(cell)
+            .ok()
+            .and_then(|c| self.bucket_at_cell.get(c))
+        {
+            Some(&bucket) => usize::from(bucket),
+            // NaN compares false: bucket 0, as Go's formula gives.
+            None if self.starts.last().is_some_and(|last| value >= *last) => {
+                return VPA_NUM_BUCKETS - 1;
+            }
+            None => return 0,
+        };
+        let within_cell = self
+            .starts
+            .iter()
+            .skip(from)
+            .take_while(|start| **start <= value);
+        from.saturating_add(within_cell.count())
+    }
+}
 
 /// Go's exponential `FindBucket(value)` as computed: `trunc(Log(value*(ratio-1)/first + 1) /
 /// Log(ratio))`, 0 below `first` (and for NaN), clamped to `last`.
@@ -295,7 +371,7 @@ impl HistogramOptions {
     const fn vpa_default(
         max_value: f64,
         first_bucket_size: f64,
-        boundaries: &'static [f64; VPA_NUM_BUCKETS - 1],
+        boundaries: &'static BucketTable,
     ) -> Self {
         Self {
             bucketing: Bucketing::Exponential {
@@ -364,8 +440,7 @@ impl HistogramOptions {
                 ratio,
             } => {
                 if let Some(Boundaries(table)) = self.boundaries {
-                    // NaN compares false everywhere: bucket 0, as below.
-                    return table.partition_point(|start| *start <= value);
+                    return table.find(value);
                 }
                 return find_bucket_go(
                     value,
@@ -551,7 +626,7 @@ mod tests {
                 unreachable!()
             };
             let go = |v: f64| find_bucket_go(v, first_bucket_size, ratio, LOG_1_05, 175);
-            let table = options.boundaries.unwrap().0;
+            let table = &options.boundaries.unwrap().0.starts;
             for &start in table {
                 let bits = start.to_bits();
                 for b in bits - 2000..=bits + 2000 {
@@ -573,6 +648,22 @@ mod tests {
                 f64::MAX,
             ] {
                 assert_eq!(options.find_bucket(v), go(v), "{v:e}");
+            }
+        }
+    }
+
+    /// The cell index gives the binary search's answer at both edges of every cell, and in
+    /// the middle of each.
+    #[test]
+    fn the_cell_index_agrees_with_a_binary_search() {
+        for table in [&VPA_CPU_BOUNDARIES, &VPA_MEMORY_BOUNDARIES] {
+            let search = |v: f64| table.starts.partition_point(|start| *start <= v);
+            for cell in 0..=CELLS as u64 {
+                let edge = (table.first_cell + cell) << CELL_SHIFT;
+                for bits in [edge - 1, edge, edge + 1, edge + (1 << (CELL_SHIFT - 1))] {
+                    let v = f64::from_bits(bits);
+                    assert_eq!(table.find(v), search(v), "{v:e}");
+                }
             }
         }
     }
