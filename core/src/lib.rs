@@ -67,6 +67,7 @@ pub mod cron;
 mod go_float;
 pub mod hpa;
 pub mod keda;
+pub mod sim;
 pub mod vpa;
 
 // The README's examples run as doctests.
