@@ -31,8 +31,9 @@ NOSTD_TARGETS := thumbv7em-none-eabihf wasm32-unknown-unknown
 # The Go harness that runs upstream's own code (tests/upstream). Go keeps its module and build
 # caches outside the repo (GOMODCACHE, GOCACHE); the binary goes beside our other caches.
 # -checklinkname=0: the harness reaches a few unexported upstream functions by go:linkname.
+# -buildvcs=false: a clone may not be a git work tree Go can stamp (CI copies, tarballs).
 UPSTREAM_HARNESS := $(CACHE)/upstream/upstream-harness
-GO_BUILD_FLAGS := -ldflags=-checklinkname=0
+GO_BUILD_FLAGS := -ldflags=-checklinkname=0 -buildvcs=false
 # Cases per family for the differential run; `make difftest N=1000000` for a long one.
 N ?= 3000
 SEED ?= 0
@@ -93,6 +94,7 @@ fuzz: setup ## run every fuzz target for FUZZ_SECONDS each
 	done
 
 harness: ## build the Go harness that runs upstream's code (tests/upstream)
+	@command -v go >/dev/null || { echo "the differential tests need Go (1.26 or newer: tests/upstream/go.mod)"; exit 1; }
 	mkdir -p $(dir $(UPSTREAM_HARNESS))
 	cd tests/upstream && go build $(GO_BUILD_FLAGS) -o $(UPSTREAM_HARNESS) .
 

@@ -14,7 +14,6 @@ package main
 // tests/differential/src/cron.rs.
 
 import (
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -157,62 +156,56 @@ type cronActiveAnswer struct {
 }
 
 func init() {
-	register("cron_parse", func(raw json.RawMessage) (any, error) {
-		var c cronParseCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
-		_, fault, err := parseSchedule(c.Spec)
-		if fault != nil {
-			return nil, fault
-		}
-		if err != nil {
-			return cronParseAnswer{Error: err.Error()}, nil
-		}
-		return cronParseAnswer{Accepted: true}, nil
-	})
+	registerCase("cron_parse", cronParse)
+	registerCase("cron_next", cronNext)
+	registerCase("cron_active", cronActive)
+}
 
-	register("cron_next", func(raw json.RawMessage) (any, error) {
-		var c cronNextCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
-		sched, fault, err := parseSchedule(c.Spec)
-		if fault != nil {
-			return nil, fault
-		}
-		if err != nil {
-			return cronNextAnswer{ParseError: err.Error()}, nil
-		}
-		loc, err := loadZone(c.Zone)
-		if err != nil {
-			return cronNextAnswer{ZoneError: err.Error()}, nil
-		}
-		// robfig's Schedule.Next, from the instant viewed in the zone (as KEDA's getCronTime).
-		return cronNextAnswer{NextMs: millis(sched.Next(time.UnixMilli(c.AfterMs).In(loc)))}, nil
-	})
+// cronParse: whether robfig's parser with KEDA's options accepts the spec, and its message.
+func cronParse(c cronParseCase) (cronParseAnswer, error) {
+	_, fault, err := parseSchedule(c.Spec)
+	if fault != nil {
+		return cronParseAnswer{}, fault
+	}
+	if err != nil {
+		return cronParseAnswer{Error: err.Error()}, nil
+	}
+	return cronParseAnswer{Accepted: true}, nil
+}
 
-	register("cron_active", func(raw json.RawMessage) (any, error) {
-		var c cronActiveCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
-		start, fault, err := parseSchedule(c.Start)
-		if fault != nil {
-			return nil, fault
-		}
-		if err != nil {
-			return cronActiveAnswer{ParseError: "start: " + err.Error()}, nil
-		}
-		end, fault, err := parseSchedule(c.End)
-		if fault != nil {
-			return nil, fault
-		}
-		if err != nil {
-			return cronActiveAnswer{ParseError: "end: " + err.Error()}, nil
-		}
-		return kedaCronActivity(c.Timezone, start, end, c.DesiredReplicas, time.UnixMilli(c.NowMs))
-	})
+// cronNext: robfig's Schedule.Next, from the instant viewed in the zone (as KEDA's getCronTime).
+func cronNext(c cronNextCase) (cronNextAnswer, error) {
+	sched, fault, err := parseSchedule(c.Spec)
+	if fault != nil {
+		return cronNextAnswer{}, fault
+	}
+	if err != nil {
+		return cronNextAnswer{ParseError: err.Error()}, nil
+	}
+	loc, err := loadZone(c.Zone)
+	if err != nil {
+		return cronNextAnswer{ZoneError: err.Error()}, nil
+	}
+	return cronNextAnswer{NextMs: millis(sched.Next(time.UnixMilli(c.AfterMs).In(loc)))}, nil
+}
+
+// cronActive: KEDA's activity decision for a start and end schedule at an instant.
+func cronActive(c cronActiveCase) (cronActiveAnswer, error) {
+	start, fault, err := parseSchedule(c.Start)
+	if fault != nil {
+		return cronActiveAnswer{}, fault
+	}
+	if err != nil {
+		return cronActiveAnswer{ParseError: "start: " + err.Error()}, nil
+	}
+	end, fault, err := parseSchedule(c.End)
+	if fault != nil {
+		return cronActiveAnswer{}, fault
+	}
+	if err != nil {
+		return cronActiveAnswer{ParseError: "end: " + err.Error()}, nil
+	}
+	return kedaCronActivity(c.Timezone, start, end, c.DesiredReplicas, time.UnixMilli(c.NowMs))
 }
 
 // kedaCronActivity is a transcription, allowed by the issue, of KEDA's

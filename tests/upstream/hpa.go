@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"time"
@@ -55,13 +54,7 @@ const (
 
 func init() {
 	hpaCheckTolerancesLayout()
-	register("hpa_replicas", func(raw json.RawMessage) (any, error) {
-		var c hpaReplicaCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
-		return c.run()
-	})
+	registerCase("hpa_replicas", (*hpaReplicaCase).run)
 }
 
 // hpaTolerancesMirror has the layout of podautoscaler.Tolerances, whose fields are unexported and

@@ -19,7 +19,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"time"
@@ -59,13 +58,7 @@ type hpaScaleEventMirror struct {
 
 func init() {
 	hpaCheckControllerLayout()
-	register("hpa_normalize", func(raw json.RawMessage) (any, error) {
-		var c hpaNormalizeCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
-		return c.run()
-	})
+	registerCase("hpa_normalize", (*hpaNormalizeCase).run)
 }
 
 // hpaControllerField is the named unexported field of a, made writable.

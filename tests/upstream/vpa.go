@@ -14,7 +14,6 @@ package main
 // String(), which rounds. Reading is all it does.
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -29,25 +28,21 @@ import (
 )
 
 func init() {
-	register("vpa_histogram", func(raw json.RawMessage) (any, error) {
-		var c histogramCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
-		return runHistogramCase(c)
-	})
+	registerCase("vpa_histogram", runHistogramCase)
 }
 
 // histogramOptionsCase names the options: "cpu" and "memory" are the recommender's own
 // (model.GetAggregationsConfig()), "linear" and "exponential" go through
 // NewLinearHistogramOptions and NewExponentialHistogramOptions.
+//
+// The parameters belong to some kinds only, so they are optional (omitempty) in decoding.
 type histogramOptionsCase struct {
 	Kind            string  `json:"kind"`
-	MaxValue        float64 `json:"max_value"`
-	BucketSize      float64 `json:"bucket_size"`
-	FirstBucketSize float64 `json:"first_bucket_size"`
-	Ratio           float64 `json:"ratio"`
-	Epsilon         float64 `json:"epsilon"`
+	MaxValue        float64 `json:"max_value,omitempty"`
+	BucketSize      float64 `json:"bucket_size,omitempty"`
+	FirstBucketSize float64 `json:"first_bucket_size,omitempty"`
+	Ratio           float64 `json:"ratio,omitempty"`
+	Epsilon         float64 `json:"epsilon,omitempty"`
 }
 
 type histogramCase struct {

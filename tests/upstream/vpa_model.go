@@ -13,7 +13,6 @@ package main
 // Value() and String().
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -25,18 +24,8 @@ import (
 )
 
 func init() {
-	register("vpa_recommend", func(raw json.RawMessage) (any, error) {
-		var c recommendCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
-		return runRecommendCase(c)
-	})
-	register("vpa_resources_as_resource_list", func(raw json.RawMessage) (any, error) {
-		var c resourceListCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
+	registerCase("vpa_recommend", runRecommendCase)
+	registerCase("vpa_resources_as_resource_list", func(c resourceListCase) (resourceListAnswer, error) {
 		return runResourceListCase(c), nil
 	})
 }

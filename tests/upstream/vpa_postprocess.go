@@ -8,8 +8,6 @@ package main
 // with MilliValue() for CPU and Value() for memory.
 
 import (
-	"encoding/json"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	vpa_types "k8s.io/autoscaler/vertical-pod-autoscaler/pkg/apis/autoscaling.k8s.io/v1"
@@ -17,13 +15,7 @@ import (
 )
 
 func init() {
-	register("vpa_apply_policy", func(raw json.RawMessage) (any, error) {
-		var c applyPolicyCase
-		if err := decode(raw, &c); err != nil {
-			return nil, err
-		}
-		return runApplyPolicyCase(c)
-	})
+	registerCase("vpa_apply_policy", runApplyPolicyCase)
 }
 
 // resourcesCase is a ResourceList of CPU (millicores) and memory (bytes), each optional.

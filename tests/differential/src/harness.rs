@@ -4,18 +4,25 @@
 use std::fmt;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::thread;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
+
+/// How long one answer may take. Upstream answers in microseconds; an input that makes it loop
+/// (robfig's search across a skipped calendar day does) must stop the run, not hang it.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running harness process.
 #[derive(Debug)]
 pub struct Harness {
     child: Child,
     requests: BufWriter<ChildStdin>,
-    answers: BufReader<ChildStdout>,
-    line: String,
+    /// Answer lines, read on their own thread so that waiting for one can time out.
+    answers: Receiver<io::Result<String>>,
 }
 
 /// Why the harness gave no answer. Upstream's own errors (a replica calculator that finds no
@@ -26,6 +33,8 @@ pub enum HarnessFault {
     Io(io::Error),
     /// The answer line was not JSON, or had neither `result` nor `fault`.
     Malformed(String),
+    /// No answer within [`ANSWER_TIMEOUT`]; the harness was stopped.
+    Timeout,
     /// The harness could not run the request: unknown op, or a case it could not decode.
     Refused(String),
 }
@@ -35,6 +44,7 @@ impl fmt::Display for HarnessFault {
         match self {
             Self::Io(e) => write!(f, "upstream harness i/o: {e}"),
             Self::Malformed(line) => write!(f, "upstream harness answered {line:?}"),
+            Self::Timeout => write!(f, "upstream harness gave no answer in {ANSWER_TIMEOUT:?}"),
             Self::Refused(why) => write!(f, "upstream harness refused the case: {why}"),
         }
     }
@@ -66,17 +76,23 @@ impl Harness {
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        let requests = child.stdin.take().map(BufWriter::new);
-        let answers = child.stdout.take().map(BufReader::new);
-        match (requests, answers) {
-            (Some(requests), Some(answers)) => Ok(Self {
-                child,
-                requests,
-                answers,
-                line: String::new(),
-            }),
-            _ => Err(io::Error::other("harness pipes were not opened")),
-        }
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(io::Error::other("harness pipes were not opened"));
+        };
+        let (send, answers) = channel();
+        // Ends when the harness closes its output (it exited or was killed) or we hang up.
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Self {
+            child,
+            requests: BufWriter::new(stdin),
+            answers,
+        })
     }
 
     /// Sends `case` to the upstream op `op` and returns its `result`.
@@ -88,29 +104,34 @@ impl Harness {
             .map_err(|e| HarnessFault::Io(e.into()))?;
         self.requests.write_all(b"\n")?;
         self.requests.flush()?;
-        self.line.clear();
-        if self.answers.read_line(&mut self.line)? == 0 {
-            return Err(HarnessFault::Io(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the harness closed its output",
-            )));
-        }
-        let mut answer: Value = serde_json::from_str(&self.line)
-            .map_err(|_| HarnessFault::Malformed(self.line.clone()))?;
+        let line = match self.answers.recv_timeout(ANSWER_TIMEOUT) {
+            Ok(line) => line?,
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = self.child.kill();
+                return Err(HarnessFault::Timeout);
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(HarnessFault::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the harness closed its output",
+                )));
+            }
+        };
+        let mut answer: Value =
+            serde_json::from_str(&line).map_err(|_| HarnessFault::Malformed(line.clone()))?;
         if let Some(fault) = answer.get("fault").and_then(Value::as_str) {
             return Err(HarnessFault::Refused(fault.to_owned()));
         }
         answer
             .get_mut("result")
             .map(Value::take)
-            .ok_or_else(|| HarnessFault::Malformed(self.line.clone()))
+            .ok_or(HarnessFault::Malformed(line))
     }
 }
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        // Closing stdin ends the harness's read loop; wait so no zombie is left behind.
-        let _ = self.requests.flush();
+        // The harness holds no state worth a graceful end; wait so no zombie is left behind.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -19,7 +19,7 @@ pub mod harness;
 pub mod hpa;
 pub mod vpa;
 
-pub use harness::{Harness, HarnessFault};
+pub use harness::{ANSWER_TIMEOUT, Harness, HarnessFault};
 
 /// One kind of input, run through both sides.
 pub trait Family {
@@ -100,17 +100,34 @@ pub const MAX_REPORTED: usize = 10;
 /// Shrinking asks the harness once per step; bound it so a pathological case still ends.
 const MAX_SHRINK_STEPS: u32 = 4_096;
 
+/// Why a run stopped early: the harness failed, on this case if there was one.
+#[derive(Debug)]
+pub struct RunFault {
+    /// What went wrong.
+    pub fault: HarnessFault,
+    /// The case being asked, as JSON: the reproducer of an upstream panic or hang.
+    pub case: Option<String>,
+}
+
+impl std::fmt::Display for RunFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.case {
+            Some(case) => write!(f, "{} on case {case}", self.fault),
+            None => write!(f, "{}", self.fault),
+        }
+    }
+}
+
+impl std::error::Error for RunFault {}
+
 /// Runs `cases` random inputs of family `F`, from `seed`, and shrinks each disagreement.
 ///
 /// Progress goes to stderr every 10,000 cases so long runs show they are alive.
 ///
 /// # Errors
-/// When the harness fails (it died, or refused a case it should understand).
-pub fn run<F: Family>(
-    harness: &mut Harness,
-    cases: u64,
-    seed: u64,
-) -> Result<Summary, HarnessFault> {
+/// When the harness fails (it died, hung, or refused a case it should understand), with the
+/// case it was asked.
+pub fn run<F: Family>(harness: &mut Harness, cases: u64, seed: u64) -> Result<Summary, RunFault> {
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let mut runner = TestRunner::new_with_rng(
@@ -120,8 +137,9 @@ pub fn run<F: Family>(
     let strategy = F::cases();
     let mut summary = Summary::default();
     while summary.cases < cases && summary.disagreements.len() < MAX_REPORTED {
-        let mut tree = strategy.new_tree(&mut runner).map_err(|why| {
-            HarnessFault::Refused(format!("cannot generate a {} case: {why}", F::NAME))
+        let mut tree = strategy.new_tree(&mut runner).map_err(|why| RunFault {
+            fault: HarnessFault::Refused(format!("cannot generate a {} case: {why}", F::NAME)),
+            case: None,
         })?;
         summary.cases += 1;
         if summary.cases % 10_000 == 0 {
@@ -141,11 +159,14 @@ pub fn run<F: Family>(
 fn disagreement<F: Family>(
     case: &F::Case,
     harness: &mut Harness,
-) -> Result<Option<(String, String)>, HarnessFault> {
+) -> Result<Option<(String, String)>, RunFault> {
     match F::check(case, harness) {
         Ok(()) => Ok(None),
         Err(Verdict::Disagree { podscale, upstream }) => Ok(Some((podscale, upstream))),
-        Err(Verdict::Fault(fault)) => Err(fault),
+        Err(Verdict::Fault(fault)) => Err(RunFault {
+            fault,
+            case: Some(to_json(case)),
+        }),
     }
 }
 
@@ -154,7 +175,7 @@ fn shrink<F: Family>(
     tree: &mut impl ValueTree<Value = F::Case>,
     answers: (String, String),
     harness: &mut Harness,
-) -> Result<Disagreement, HarnessFault> {
+) -> Result<Disagreement, RunFault> {
     let mut smallest = (tree.current(), answers);
     let mut still_failing = true;
     for _ in 0..MAX_SHRINK_STEPS {

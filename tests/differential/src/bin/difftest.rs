@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use podscale_differential::{Harness, HarnessFault, Summary, cron, hpa, run, vpa};
+use podscale_differential::{Harness, HarnessFault, RunFault, Summary, cron, hpa, run, vpa};
 
 struct Args {
     harness: PathBuf,
@@ -68,14 +68,15 @@ fn run_family(
     harness: &mut Harness,
     cases: u64,
     seed: u64,
-) -> Result<Summary, HarnessFault> {
+) -> Result<Summary, RunFault> {
     match name {
         "hpa" => run::<hpa::Hpa>(harness, cases, seed),
         "cron" => run::<cron::Cron>(harness, cases, seed),
         "vpa" => run::<vpa::Vpa>(harness, cases, seed),
-        _ => Err(HarnessFault::Refused(format!(
-            "family {name} has no driver"
-        ))),
+        _ => Err(RunFault {
+            fault: HarnessFault::Refused(format!("family {name} has no driver")),
+            case: None,
+        }),
     }
 }
 
