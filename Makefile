@@ -123,13 +123,11 @@ bench-compare: harness ## the same workloads through upstream's Go code and the 
 	$(CARGO_TARGET_DIR)/release/bench_compare table --go $(CACHE)/bench-compare/go.txt \
 		--criterion $(CACHE)/bench-compare/criterion | tee $(CACHE)/bench-compare/table.md
 
-# The walkthroughs, in order: an HPA load test, KEDA's quarter-hour Seoul schedule, a VPA
-# recommendation.
-DEMOS := hpa_load_test keda_cron_schedule vpa_recommendation
+# The walkthroughs of controller/examples/walkthroughs, replayed by `podscale demo` from the
+# manifests and demand files themselves: the Kubernetes HPA walkthrough (php-apache), KEDA's
+# quarter-hour Seoul cron schedule, and the VPA recommendation for the hamster example. It
+# prints the three timelines and writes their SVG plots (and CSVs) into DEMO_DIR.
+DEMO_DIR ?= $(CACHE)/demo
 
-demo: toolchains ## replay the walkthroughs through the core
-	for example in $(DEMOS); do \
-		echo "== $$example"; \
-		cargo run --quiet --release -p podscale --example $$example; \
-		echo; \
-	done
+demo: toolchains ## replay the walkthroughs (HPA, KEDA cron, VPA): timelines and SVG plots
+	cargo run --quiet --release -p podscale-controller -- demo --out-dir $(DEMO_DIR)

@@ -1,0 +1,209 @@
+//! The command line: `podscale simulate` and `podscale demo` (clap derive).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::demand_csv::DemandSeries;
+use crate::manifest::Manifests;
+use crate::progress::Progress;
+use crate::simulate::{SimulateError, SimulateOptions, run};
+use crate::time::{parse_duration_ms, parse_rfc3339_ms};
+use crate::timeline::Timeline;
+
+/// Kubernetes autoscaling decisions, replayed: what the HPA, KEDA and the VPA would do.
+#[derive(Debug, Parser)]
+#[command(name = "podscale", version)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay a demand series through a workload's manifests and show what its autoscalers do.
+    Simulate(SimulateArgs),
+    /// Replay the three walkthroughs (HPA php-apache, KEDA cron, VPA) and write their plots.
+    Demo(DemoArgs),
+}
+
+/// `podscale simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Manifest files: the Deployment, and its HorizontalPodAutoscaler, ScaledObject or
+    /// VerticalPodAutoscaler (several documents per file are fine; other kinds are skipped).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "MANIFEST",
+        required = true
+    )]
+    pub manifests: Vec<PathBuf>,
+    /// The demand: a CSV (`time,cpu`, `time,rps` or `time,clients`) or the JSON of a
+    /// Prometheus query_range answer with one CPU series per pod (`.json`).
+    #[arg(long, value_name = "FILE")]
+    pub demand: PathBuf,
+    /// Time between simulation steps.
+    #[arg(long, default_value = "15s", value_parser = parse_duration_ms)]
+    pub step: i64,
+    /// The HPA's sync period (--horizontal-pod-autoscaler-sync-period).
+    #[arg(long, default_value = "15s", value_parser = parse_duration_ms)]
+    pub sync_period: i64,
+    /// CPU time one request costs (for `rps` and `clients` demand), e.g. 40ms.
+    #[arg(long, value_parser = parse_duration_ms)]
+    pub cpu_per_request: Option<i64>,
+    /// A client's pause between an answer and its next request (for `clients` demand).
+    #[arg(long, value_parser = parse_duration_ms)]
+    pub think_time: Option<i64>,
+    /// From a pod's creation to its container running.
+    #[arg(long, default_value = "10s", value_parser = parse_duration_ms)]
+    pub pod_startup: i64,
+    /// From running to Ready [default: the readiness probe's initialDelaySeconds, else 5s].
+    #[arg(long, value_parser = parse_duration_ms)]
+    pub readiness_delay: Option<i64>,
+    /// Where relative demand times start (RFC 3339), for cron schedules.
+    #[arg(long, value_parser = parse_rfc3339_ms)]
+    pub start: Option<i64>,
+    /// Write every step as CSV here.
+    #[arg(long, value_name = "CSV")]
+    pub out: Option<PathBuf>,
+    /// Draw the timeline as SVG here.
+    #[arg(long, value_name = "SVG")]
+    pub plot: Option<PathBuf>,
+    /// Do not print the table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `podscale demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Where to write the plots and CSVs.
+    #[arg(long, default_value = "target/demo", value_name = "DIR")]
+    pub out_dir: PathBuf,
+}
+
+/// Reads a demand file: JSON (a Prometheus answer) by its extension, else CSV.
+///
+/// # Errors
+///
+/// As the file's reader.
+pub fn read_demand(path: &Path) -> Result<DemandSeries, SimulateError> {
+    let json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let series = if json {
+        crate::prometheus::read(path)?
+    } else {
+        DemandSeries::read_csv(path)?
+    };
+    Ok(series)
+}
+
+/// Writes a file, naming it in the error.
+///
+/// # Errors
+///
+/// The file cannot be written.
+pub fn write_file(path: &Path, contents: &[u8]) -> Result<(), SimulateError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SimulateError::Option(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    std::fs::write(path, contents)
+        .map_err(|e| SimulateError::Option(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The CSV and SVG of a timeline, written where asked.
+///
+/// # Errors
+///
+/// A file cannot be written, or the plot cannot be drawn.
+pub fn write_outputs(
+    timeline: &Timeline,
+    csv: Option<&Path>,
+    svg: Option<&Path>,
+) -> Result<(), SimulateError> {
+    if let Some(path) = csv {
+        let mut bytes = Vec::new();
+        timeline
+            .write_csv(&mut bytes)
+            .map_err(|e| SimulateError::Option(e.to_string()))?;
+        write_file(path, &bytes)?;
+    }
+    if let Some(path) = svg {
+        let svg = crate::plot::render_svg(timeline)
+            .map_err(|e| SimulateError::Option(format!("cannot draw {}: {e}", path.display())))?;
+        write_file(path, svg.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), SimulateError> {
+    let manifests = Manifests::read(&args.manifests)?;
+    for skipped in &manifests.ignored {
+        eprintln!("podscale: not simulated: {skipped}");
+    }
+    let series = read_demand(&args.demand)?;
+    let options = SimulateOptions {
+        step_ms: args.step,
+        sync_period_ms: args.sync_period,
+        // Milliseconds on the command line, microseconds in the core.
+        cpu_per_request_us: args.cpu_per_request.map(|ms| ms.saturating_mul(1000)),
+        think_time_ms: args.think_time,
+        startup_ms: args.pod_startup,
+        readiness_delay_ms: args.readiness_delay,
+        start_ms: args.start.unwrap_or(0),
+        title: None,
+    };
+    let mut progress = Progress::new();
+    let result = run(&manifests, &series, &options, &mut |done, total| {
+        progress.update(done, total);
+    });
+    progress.finish();
+    let timeline = result?;
+    if !args.quiet {
+        timeline
+            .write_table(out)
+            .map_err(|e| SimulateError::Option(e.to_string()))?;
+    }
+    write_outputs(&timeline, args.out.as_deref(), args.plot.as_deref())?;
+    for path in args.out.iter().chain(&args.plot) {
+        eprintln!("podscale: wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Runs the command with the process's arguments; the exit code is 0 on success, 1 on a
+/// refused input, 2 on a usage error.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match &cli.command {
+        Command::Simulate(args) => simulate(args, &mut out),
+        Command::Demo(args) => crate::demo::run_all(&args.out_dir, &mut out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("podscale: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

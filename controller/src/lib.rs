@@ -1,0 +1,38 @@
+//! The `podscale` command: replay Kubernetes manifests and a demand series through the podscale
+//! core and show what the autoscalers would do.
+//!
+//! `podscale simulate -f MANIFEST... --demand FILE` reads a Deployment and its autoscalers (an
+//! `autoscaling/v2` HorizontalPodAutoscaler, a KEDA `ScaledObject` with cron triggers, a
+//! `VerticalPodAutoscaler`) as they are written for a cluster, a demand series (a CSV, or the
+//! JSON of a Prometheus `query_range` answer with one series per pod), and runs
+//! [`podscale::sim`] on them: a timeline table on the terminal, a CSV and an SVG plot.
+//! `podscale demo` replays the three walkthroughs of `examples/walkthroughs/`.
+//!
+//! Each concern is one module: [`manifest`] (the Kubernetes objects and their mapping onto the
+//! core's specs), [`demand_csv`] and [`prometheus`] (demand series), [`simulate`] (the
+//! scenario and the run), [`timeline`] (table and CSV), [`plot`] (SVG), [`progress`],
+//! [`cli`] and [`demo`]. Nothing here decides anything: every decision is the core's.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+// The command never panics on any input: bad files are errors naming the file and the field.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
+pub mod cli;
+pub mod demand_csv;
+pub mod demo;
+pub mod error;
+pub mod manifest;
+pub mod plot;
+pub mod progress;
+pub mod prometheus;
+pub mod simulate;
+pub mod time;
+pub mod timeline;
