@@ -578,6 +578,8 @@ struct PodIn {
     ready: Option<(u8, TimeIn)>,
     containers: Bounded<ContainerIn, 4>,
     pod_requests: Option<Bounded<AmountIn, 3>>,
+    /// spec.overhead; it counts only with pod-level requests.
+    overhead: Option<Bounded<AmountIn, 3>>,
 }
 
 #[derive(Debug, Clone, Arbitrary)]
@@ -767,6 +769,16 @@ fn run<const R: usize, const E: usize>(input: &Input) {
                     .map(|r| r.0.iter().map(AmountIn::get).collect())
             })
             .collect();
+        let overheads: Vec<Option<Vec<ResourceAmount<'_>>>> = s
+            .pods
+            .0
+            .iter()
+            .map(|p| {
+                p.overhead
+                    .as_ref()
+                    .map(|r| r.0.iter().map(AmountIn::get).collect())
+            })
+            .collect();
         let containers: Vec<Vec<Container<'_>>> = s
             .pods
             .0
@@ -799,7 +811,8 @@ fn run<const R: usize, const E: usize>(input: &Input) {
             .iter()
             .zip(&containers)
             .zip(&pod_requests)
-            .map(|((p, c), r)| Pod {
+            .zip(&overheads)
+            .map(|(((p, c), r), o)| Pod {
                 name: p.name.get(POD_NAMES),
                 phase: pick(
                     &[
@@ -820,6 +833,7 @@ fn run<const R: usize, const E: usize>(input: &Input) {
                 }),
                 containers: c,
                 pod_requests: r.as_deref(),
+                overhead: o.as_deref(),
             })
             .collect();
 

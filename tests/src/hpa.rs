@@ -176,6 +176,11 @@ fn pods(v: &Value) -> Outcome<&'static [Pod<'static>]> {
             None | Some(Value::Null) => None,
             Some(_) => Some(amounts(p, "pod_requests_milli")?),
         };
+        // spec.overhead; optional, absent in every vector that predates it.
+        let overhead = match p.get("overhead_milli") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(amounts(p, "overhead_milli")?),
+        };
         out.push(Pod {
             name: leak_str(string(p, "name")?),
             phase,
@@ -184,6 +189,7 @@ fn pods(v: &Value) -> Outcome<&'static [Pod<'static>]> {
             ready,
             containers: leak(containers),
             pod_requests,
+            overhead,
         });
     }
     Ok(leak(out))

@@ -11,6 +11,8 @@ package main
 //
 // These are unexported methods, reached by //go:linkname (the build passes
 // -ldflags=-checklinkname=0): there is no exported way to run one decision without a cluster.
+// normalizeDesiredReplicasWithBehaviors, the recommendation mirror and its checked accessor
+// (hpaRecommendationMirror, hpaRecommendationsOf) are hpa_behavior.go's, the harness's own.
 //
 // Differences from the Rust side:
 //   - the fake metrics client returns prebuilt PodMetricsInfo maps; the real client converts the
@@ -26,15 +28,15 @@ package main
 //     appends to it); the Rust side restores its state by a clone outside the timing, so its
 //     state is cold in cache and Go's is warm.
 //
-// Every identifier starts with "bench": the family files of package main are written separately.
+// Every identifier declared here starts with "bench": the family files of package main are
+// written separately.
 
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
-	"unsafe"
+	_ "unsafe" // for go:linkname
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -61,9 +63,6 @@ func benchRecordInitialRecommendation(a *podautoscaler.HorizontalController, cur
 //go:linkname benchComputeReplicasForMetrics k8s.io/kubernetes/pkg/controller/podautoscaler.(*HorizontalController).computeReplicasForMetrics
 func benchComputeReplicasForMetrics(a *podautoscaler.HorizontalController, ctx context.Context, hpa *autoscalingv2.HorizontalPodAutoscaler, scale *autoscalingv1.Scale,
 	metricSpecs []autoscalingv2.MetricSpec) (replicas int32, metric string, statuses []autoscalingv2.MetricStatus, timestamp time.Time, err error)
-
-//go:linkname benchNormalizeDesiredReplicasWithBehaviors k8s.io/kubernetes/pkg/controller/podautoscaler.(*HorizontalController).normalizeDesiredReplicasWithBehaviors
-func benchNormalizeDesiredReplicasWithBehaviors(a *podautoscaler.HorizontalController, hpa *autoscalingv2.HorizontalPodAutoscaler, key string, currentReplicas, prenormalizedDesiredReplicas, minReplicas int32) int32
 
 // The HPA's namespace and name, and the selector of its target's pods (all labelled app=web).
 const (
@@ -97,11 +96,13 @@ type benchDecision struct {
 	key        string
 	// history has one spare element of capacity: the decision appends its recommendation there
 	// without allocating, and restoring the slice header undoes it.
-	history []benchTimestampedRecommendation
+	history []hpaRecommendationMirror
 }
 
 func benchRunDecision(b *testing.B, d benchDecision, want int32) {
-	recommendations := benchRecommendations(b, d.controller)
+	// The controller's recommendation history, keyed by HPA: upstream offers no way to seed it,
+	// and the Rust side starts from a seeded history. hpa_behavior.go's init checked the layout.
+	recommendations := *hpaRecommendationsOf(d.controller)
 	ctx := b.Context()
 	current := d.scale.Spec.Replicas
 	minReplicas := *d.hpa.Spec.MinReplicas
@@ -112,7 +113,7 @@ func benchRunDecision(b *testing.B, d benchDecision, want int32) {
 		if err != nil {
 			b.Fatalf("computeReplicasForMetrics: %v", err)
 		}
-		return benchNormalizeDesiredReplicasWithBehaviors(d.controller, d.hpa, d.key, current, desired, minReplicas)
+		return normalizeDesiredReplicasWithBehaviors(d.controller, d.hpa, d.key, current, desired, minReplicas)
 	}
 
 	// The recommendations are stamped relative to the wall clock, which upstream reads itself;
@@ -130,37 +131,9 @@ func benchRunDecision(b *testing.B, d benchDecision, want int32) {
 	}
 }
 
-// benchTimestampedRecommendation has the layout of upstream's unexported
-// timestampedRecommendation; benchRecommendations checks that before casting.
-type benchTimestampedRecommendation struct {
-	recommendation int32
-	timestamp      time.Time
-}
-
-// benchRecommendations is the controller's unexported recommendation history, keyed by HPA:
-// upstream offers no way to seed it, and the Rust side starts from a seeded history.
-func benchRecommendations(b *testing.B, c *podautoscaler.HorizontalController) map[string][]benchTimestampedRecommendation {
-	field := reflect.ValueOf(c).Elem().FieldByName("recommendations")
-	if !field.IsValid() || field.Kind() != reflect.Map || field.Type().Elem().Kind() != reflect.Slice {
-		b.Fatalf("HorizontalController.recommendations is not a map of slices: %v", field)
-	}
-	upstream := field.Type().Elem().Elem()
-	local := reflect.TypeFor[benchTimestampedRecommendation]()
-	if upstream.Size() != local.Size() || upstream.NumField() != local.NumField() {
-		b.Fatalf("timestampedRecommendation changed: %v", upstream)
-	}
-	for i := range local.NumField() {
-		u, l := upstream.Field(i), local.Field(i)
-		if u.Name != l.Name || u.Type != l.Type || u.Offset != l.Offset {
-			b.Fatalf("timestampedRecommendation field %d: upstream %v, local %v", i, u, l)
-		}
-	}
-	return *(*map[string][]benchTimestampedRecommendation)(unsafe.Pointer(field.UnsafeAddr()))
-}
-
 // benchHistory is `count` recommendations of `replicas` with one spare element of capacity.
-func benchHistory(count int, replicas int32) []benchTimestampedRecommendation {
-	history := make([]benchTimestampedRecommendation, count, count+1)
+func benchHistory(count int, replicas int32) []hpaRecommendationMirror {
+	history := make([]hpaRecommendationMirror, count, count+1)
 	for i := range history {
 		history[i].recommendation = replicas
 	}
@@ -169,7 +142,7 @@ func benchHistory(count int, replicas int32) []benchTimestampedRecommendation {
 
 // benchStampHistory spaces the recommendations one sync apart, the newest 5 s before now and
 // the oldest first, as the Rust side's history().
-func benchStampHistory(history []benchTimestampedRecommendation, now time.Time) {
+func benchStampHistory(history []hpaRecommendationMirror, now time.Time) {
 	for i := range history {
 		age := 5*time.Second + time.Duration(len(history)-1-i)*benchSyncPeriod
 		history[i].timestamp = now.Add(-age)
@@ -285,7 +258,7 @@ func benchInformer(example runtime.Object) cache.SharedIndexInformer {
 // downscale stabilization, 0.1 tolerance, 5 min CPU initialization, 30 s initial readiness
 // delay), its pod cache holding `pods`, and `hpa` registered as enqueueHPA does on an informer
 // event.
-func benchNewDecision(b *testing.B, hpa *autoscalingv2.HorizontalPodAutoscaler, pods []*v1.Pod, metrics *benchMetricsClient, history []benchTimestampedRecommendation) benchDecision {
+func benchNewDecision(b *testing.B, hpa *autoscalingv2.HorizontalPodAutoscaler, pods []*v1.Pod, metrics *benchMetricsClient, history []hpaRecommendationMirror) benchDecision {
 	podInformer := benchPodInformer{benchInformer(&v1.Pod{})}
 	for _, pod := range pods {
 		if err := podInformer.informer.GetIndexer().Add(pod); err != nil {

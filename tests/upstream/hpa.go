@@ -16,11 +16,17 @@
 // and it decides at now = 1 ms. With whole-second ages every strict comparison (After and
 // Before alike) then has one answer on both sides, exact boundaries included; with podscale
 // deciding at 0, a Before on an exact boundary would be false in podscale and true here.
+// That holds only while upstream decides less than hpaDecisionMargin after base: past it, a
+// comparison on a boundary could flip. hpaCheckDecidedInTime turns such a call (a machine
+// loaded enough to stall the harness for a second) into a fault, never into an answer that
+// could read as a disagreement.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"time"
 	"unsafe"
@@ -51,6 +57,39 @@ const (
 	hpaCPUInitializationPeriod       = 5 * time.Minute
 	hpaDelayOfInitialReadinessStatus = 30 * time.Second
 )
+
+// hpaDecisionMargin bounds how long after base upstream may decide: ages are whole seconds, so
+// any instant strictly inside (base, base + 1 s) gives every comparison the same answer as
+// podscale's 1 ms (see the file comment).
+const hpaDecisionMargin = time.Second
+
+// hpaCheckDecidedInTime is the fault for a call that ended hpaDecisionMargin or more after base:
+// upstream's time.Now() may then have been past the margin, and its answer cannot be compared.
+func hpaCheckDecidedInTime(base time.Time) error {
+	if elapsed := time.Since(base); elapsed >= hpaDecisionMargin {
+		return fmt.Errorf("timing assumption broken: upstream decided %v after the reference instant, "+
+			"not within %v (machine overloaded?); the answer is not comparable", elapsed, hpaDecisionMargin)
+	}
+	return nil
+}
+
+// hpaSeconds is a whole number of seconds (an age or a window). Decoding refuses a value whose
+// time.Duration would overflow int64 nanoseconds, which Go's multiplication would silently wrap.
+type hpaSeconds int64
+
+func (s *hpaSeconds) UnmarshalJSON(raw []byte) error {
+	var v int64
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	if v > math.MaxInt64/int64(time.Second) || v < math.MinInt64/int64(time.Second) {
+		return fmt.Errorf("%d s does not fit a time.Duration", v)
+	}
+	*s = hpaSeconds(v)
+	return nil
+}
+
+func (s hpaSeconds) duration() time.Duration { return time.Duration(s) * time.Second }
 
 func init() {
 	hpaCheckTolerancesLayout()
@@ -113,16 +152,18 @@ type hpaReplicaCase struct {
 }
 
 type hpaPodCase struct {
-	Name     string `json:"name"`
-	Phase    string `json:"phase"`
-	Deleting bool   `json:"deleting"`
-	StartAge *int64 `json:"start_age_s"`
+	Name     string      `json:"name"`
+	Phase    string      `json:"phase"`
+	Deleting bool        `json:"deleting"`
+	StartAge *hpaSeconds `json:"start_age_s"`
 	Ready    *struct {
-		Status string `json:"status"`
-		Age    int64  `json:"age_s"`
+		Status string     `json:"status"`
+		Age    hpaSeconds `json:"age_s"`
 	} `json:"ready"`
 	Containers  []hpaContainerCase `json:"containers"`
 	PodRequests *hpaRequests       `json:"pod_requests"`
+	// spec.overhead (RuntimeClass overhead), counted by resourcehelpers.PodRequests.
+	Overhead *hpaRequests `json:"overhead"`
 }
 
 type hpaContainerCase struct {
@@ -149,9 +190,9 @@ func (r hpaRequests) list() v1.ResourceList {
 }
 
 type hpaResourceEntry struct {
-	Pod        string `json:"pod"`
-	Age        int64  `json:"age_s"`
-	Window     int64  `json:"window_s"`
+	Pod        string     `json:"pod"`
+	Age        hpaSeconds `json:"age_s"`
+	Window     hpaSeconds `json:"window_s"`
 	Containers []struct {
 		Name  string      `json:"name"`
 		Usage hpaRequests `json:"usage"`
@@ -159,10 +200,10 @@ type hpaResourceEntry struct {
 }
 
 type hpaPodSample struct {
-	Pod    string `json:"pod"`
-	Value  int64  `json:"value_milli"`
-	Age    int64  `json:"age_s"`
-	Window *int64 `json:"window_s"`
+	Pod    string     `json:"pod"`
+	Value  int64      `json:"value_milli"`
+	Age    hpaSeconds `json:"age_s"`
+	Window *int64     `json:"window_s"` // windowSeconds, an int64 in the API too
 }
 
 // hpaReplicaAnswer is upstream's answer; Usage is the utilization's raw average for
@@ -175,8 +216,8 @@ type hpaReplicaAnswer struct {
 	Message     string `json:"message,omitempty"`
 }
 
-func hpaAgo(base time.Time, seconds int64) time.Time {
-	return base.Add(-time.Duration(seconds) * time.Second)
+func hpaAgo(base time.Time, age hpaSeconds) time.Time {
+	return base.Add(-age.duration())
 }
 
 func (c *hpaReplicaCase) pods(base time.Time) ([]*v1.Pod, error) {
@@ -219,12 +260,19 @@ func (c *hpaReplicaCase) pods(base time.Time) ([]*v1.Pod, error) {
 		if p.PodRequests != nil {
 			pod.Spec.Resources = &v1.ResourceRequirements{Requests: p.PodRequests.list()}
 		}
+		if p.Overhead != nil {
+			pod.Spec.Overhead = p.Overhead.list()
+		}
 		out = append(out, pod)
 	}
 	return out, nil
 }
 
 func (c *hpaReplicaCase) run() (*hpaReplicaAnswer, error) {
+	// GetResourceReplicas takes the utilization target as an int32 (the API's type).
+	if c.Function == "resource_utilization" && (c.Target < math.MinInt32 || c.Target > math.MaxInt32) {
+		return nil, fmt.Errorf("utilization target %d is outside int32", c.Target)
+	}
 	base := time.Now()
 	pods, err := c.pods(base)
 	if err != nil {
@@ -270,6 +318,9 @@ func (c *hpaReplicaCase) run() (*hpaReplicaAnswer, error) {
 	default:
 		return nil, fmt.Errorf("unknown function %q", c.Function)
 	}
+	if err := hpaCheckDecidedInTime(base); err != nil {
+		return nil, err
+	}
 	if callErr != nil {
 		// Only error-versus-answer is compared; the message helps reading a reproducer.
 		return &hpaReplicaAnswer{Error: true, Message: callErr.Error()}, nil
@@ -283,7 +334,7 @@ func (c *hpaReplicaCase) resourceItems(base time.Time) []metricsapi.PodMetrics {
 		m := metricsapi.PodMetrics{
 			ObjectMeta: metav1.ObjectMeta{Name: e.Pod, Namespace: hpaNamespace},
 			Timestamp:  metav1.NewTime(hpaAgo(base, e.Age)),
-			Window:     metav1.Duration{Duration: time.Duration(e.Window) * time.Second},
+			Window:     metav1.Duration{Duration: e.Window.duration()},
 		}
 		for _, cu := range e.Containers {
 			m.Containers = append(m.Containers, metricsapi.ContainerMetrics{Name: cu.Name, Usage: cu.Usage.list()})

@@ -15,7 +15,10 @@
 // mirror types whose layout is checked against upstream's at startup (hpaCheckControllerLayout).
 //
 // Times are ages in whole seconds before "now", as in hpa.go, whose file comment explains why
-// podscale then decides at 1 ms after instant 0.
+// podscale then decides at 1 ms after instant 0, and why a call that ends a second or more
+// after the reference instant is a fault (hpaCheckDecidedInTime).
+//
+// The benchmarks (bench_hpa_test.go) reuse the bindings and mirrors declared here.
 package main
 
 import (
@@ -145,25 +148,26 @@ func (r *hpaRulesCase) upstream() *autoscalingv2.HPAScalingRules {
 }
 
 type hpaAged struct {
-	Replicas int32 `json:"replicas"`
-	Age      int64 `json:"age_s"`
+	Replicas int32      `json:"replicas"`
+	Age      hpaSeconds `json:"age_s"`
 }
 
 type hpaAgedScaleEvent struct {
-	ReplicaChange int32 `json:"replica_change"`
-	Age           int64 `json:"age_s"`
-	Outdated      bool  `json:"outdated"`
+	ReplicaChange int32      `json:"replica_change"`
+	Age           hpaSeconds `json:"age_s"`
+	Outdated      bool       `json:"outdated"`
 }
 
 // hpaNormalizeAnswer is upstream's answer. An age of null marks an entry recorded by this call.
 type hpaNormalizeAnswer struct {
-	Desired         int32                 `json:"desired_replicas"`
-	AbleToScale     string                `json:"able_to_scale_reason"`
-	LimitedStatus   string                `json:"scaling_limited_status"`
-	LimitedReason   string                `json:"scaling_limited_reason"`
-	Recommendations []hpaAnswerAged       `json:"recommendations"`
-	ScaleUpEvents   []hpaAnswerScaleEvent `json:"scale_up_events"`
-	ScaleDownEvents []hpaAnswerScaleEvent `json:"scale_down_events"`
+	Desired           int32                 `json:"desired_replicas"`
+	AbleToScaleStatus string                `json:"able_to_scale_status"`
+	AbleToScaleReason string                `json:"able_to_scale_reason"`
+	LimitedStatus     string                `json:"scaling_limited_status"`
+	LimitedReason     string                `json:"scaling_limited_reason"`
+	Recommendations   []hpaAnswerAged       `json:"recommendations"`
+	ScaleUpEvents     []hpaAnswerScaleEvent `json:"scale_up_events"`
+	ScaleDownEvents   []hpaAnswerScaleEvent `json:"scale_down_events"`
 }
 
 type hpaAnswerAged struct {
@@ -232,12 +236,16 @@ func (c *hpaNormalizeCase) run() (*hpaNormalizeAnswer, error) {
 	if desired != c.Current {
 		storeScaleEvent(a, hpa.Spec.Behavior, hpaKey, c.Current, desired)
 	}
+	if err := hpaCheckDecidedInTime(base); err != nil {
+		return nil, err
+	}
 
 	ans := &hpaNormalizeAnswer{Desired: desired}
 	for _, cond := range hpa.Status.Conditions {
 		switch cond.Type {
 		case autoscalingv2.AbleToScale:
-			ans.AbleToScale = cond.Reason
+			ans.AbleToScaleStatus = string(cond.Status)
+			ans.AbleToScaleReason = cond.Reason
 		case autoscalingv2.ScalingLimited:
 			ans.LimitedStatus = string(cond.Status)
 			ans.LimitedReason = cond.Reason

@@ -113,6 +113,10 @@ pub struct Pod<'a> {
     pub containers: &'a [Container<'a>],
     /// Pod-level `spec.resources.requests`, if the pod sets them (KEP-2837).
     pub pod_requests: Option<&'a [ResourceAmount<'a>]>,
+    /// `spec.overhead`, the RuntimeClass's overhead the admission controller copies into the pod,
+    /// if set. Upstream counts it only together with pod-level requests: the request is then
+    /// `resourcehelpers.PodRequests`, which adds the overhead; the per-container sum does not.
+    pub overhead: Option<&'a [ResourceAmount<'a>]>,
 }
 
 impl<'a> Pod<'a> {
@@ -137,12 +141,14 @@ impl<'a> Pod<'a> {
             }),
             containers,
             pod_requests: None,
+            overhead: None,
         }
     }
 
     /// The request of a pod with pod-level requests [calculatePodLevelRequests]: upstream reads
     /// `resourcehelpers.PodRequests`, the containers' aggregate with the supported pod-level
-    /// values laid over it, so a resource the pod level does not set comes from the containers.
+    /// values laid over it, so a resource the pod level does not set comes from the containers,
+    /// plus the pod overhead, which may also supply a resource neither of them lists.
     fn pod_level_request(
         &self,
         pod_requests: &[ResourceAmount<'a>],
@@ -151,12 +157,18 @@ impl<'a> Pod<'a> {
         // applyPodLevelResources
         let pod_level = find_amount(pod_requests, resource)
             .filter(|_| is_supported_pod_level_resource(resource));
-        pod_level
-            .or_else(|| self.aggregate_container_request(resource))
-            .ok_or(ReplicaCalcError::MissingPodLevelRequest {
-                resource,
-                pod: self.name,
-            })
+        let requested = pod_level.or_else(|| self.aggregate_container_request(resource));
+        // PodRequests: "Add overhead for running a pod to the sum of requests" (addResourceList:
+        // a resource only the overhead lists enters with the overhead's amount).
+        let overhead = self.overhead.and_then(|o| find_amount(o, resource));
+        let total = match (requested, overhead) {
+            (Some(r), Some(o)) => Some(r.saturating_add(o)),
+            (r, o) => r.or(o),
+        };
+        total.ok_or(ReplicaCalcError::MissingPodLevelRequest {
+            resource,
+            pod: self.name,
+        })
     }
 
     /// The containers' aggregate request for `resource`, `None` when no container lists it
@@ -204,8 +216,9 @@ impl<'a> Pod<'a> {
     /// Pod-level requests win when `pod_level_resources` is on, the pod sets one for a supported
     /// resource (cpu, memory, huge pages) and no container is named; a resource the pod level
     /// leaves out then comes from the containers' aggregate (init containers included, as the
-    /// kubelet sizes the pod). Otherwise requests of containers and sidecars are summed, or only
-    /// `container`'s.
+    /// kubelet sizes the pod), and the pod overhead is added. Otherwise requests of containers
+    /// and sidecars are summed, or only `container`'s, without the overhead
+    /// [calculatePodRequestsFromContainers].
     ///
     /// # Errors
     ///
@@ -415,6 +428,62 @@ mod tests {
             ..pod(&containers)
         };
         assert_eq!(empty.request(ResourceName::Cpu, None, true), Ok(130));
+    }
+
+    #[test]
+    fn overhead_counts_with_pod_level_requests_only() {
+        // Found by the differential test against v1.37.2 (resourcehelpers.PodRequests adds
+        // spec.overhead; calculatePodRequestsFromContainers does not).
+        let containers = [Container::new("app", &CPU_100)];
+        let overhead = [ResourceAmount::cpu(100)];
+        let cpu_at_pod_level = [ResourceAmount::cpu(200)];
+        let memory_at_pod_level = [ResourceAmount::memory(500)];
+        let with = |pod_requests| Pod {
+            pod_requests,
+            overhead: Some(&overhead),
+            ..pod(&containers)
+        };
+        assert_eq!(
+            with(Some(&cpu_at_pod_level)).request(ResourceName::Cpu, None, true),
+            Ok(300)
+        );
+        // cpu from the containers, then the overhead.
+        assert_eq!(
+            with(Some(&memory_at_pod_level)).request(ResourceName::Cpu, None, true),
+            Ok(200)
+        );
+        // No pod-level requests, a named container or the gate off: the containers alone.
+        assert_eq!(with(None).request(ResourceName::Cpu, None, true), Ok(100));
+        assert_eq!(
+            with(Some(&cpu_at_pod_level)).request(ResourceName::Cpu, Some("app"), true),
+            Ok(100)
+        );
+        assert_eq!(
+            with(Some(&cpu_at_pod_level)).request(ResourceName::Cpu, None, false),
+            Ok(100)
+        );
+        // The overhead alone supplies a resource nothing else requests.
+        let memory_only = [Container::new("app", &MEMORY_ONLY)];
+        let overhead_only = Pod {
+            pod_requests: Some(&memory_at_pod_level),
+            overhead: Some(&overhead),
+            ..pod(&memory_only)
+        };
+        assert_eq!(
+            overhead_only.request(ResourceName::Cpu, None, true),
+            Ok(100)
+        );
+        assert_eq!(
+            Pod {
+                overhead: None,
+                ..overhead_only
+            }
+            .request(ResourceName::Cpu, None, true),
+            Err(ReplicaCalcError::MissingPodLevelRequest {
+                resource: ResourceName::Cpu,
+                pod: "p"
+            })
+        );
     }
 
     #[test]

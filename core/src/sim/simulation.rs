@@ -475,6 +475,7 @@ impl<'a, const P: usize, const R: usize, const E: usize> Simulation<'a, P, R, E>
                 }),
                 containers: &containers,
                 pod_requests: None,
+                overhead: None,
             };
             // Capacity P holds every pod.
             let _ = pods.push(view);

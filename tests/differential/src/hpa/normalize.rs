@@ -122,10 +122,13 @@ struct AnswerScaleEvent {
     outdated: bool,
 }
 
-/// An answer, from either side.
+/// An answer, from either side. The conditions are compared by status and reason; their
+/// messages are not, because podscale's conditions carry none ([`podscale::hpa::Condition`]
+/// leaves the message to the caller) and the harness does not report upstream's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Answer {
     desired_replicas: i32,
+    able_to_scale_status: String,
     able_to_scale_reason: String,
     scaling_limited_status: String,
     scaling_limited_reason: String,
@@ -241,16 +244,20 @@ fn podscale_answer(case: &NormalizeCase) -> Result<Answer, Verdict> {
         .complete_rescale(&spec, &config, &decision, true, NOW_MS)
         .map_err(|e| refused(&e))?;
 
-    let (limited_status, limited_reason) = conditions
-        .get(ConditionType::ScalingLimited)
-        .map(|c| (format!("{:?}", c.status), c.reason.as_str().to_owned()))
-        .unwrap_or_default();
+    // Status and reason as upstream spells them ("True", "ScaleDownStabilized"), or empty when
+    // the condition is not set.
+    let status_and_reason = |kind| {
+        conditions
+            .get(kind)
+            .map(|c| (format!("{:?}", c.status), c.reason.as_str().to_owned()))
+            .unwrap_or_default()
+    };
+    let (able_status, able_reason) = status_and_reason(ConditionType::AbleToScale);
+    let (limited_status, limited_reason) = status_and_reason(ConditionType::ScalingLimited);
     Ok(Answer {
         desired_replicas: decision.desired_replicas,
-        able_to_scale_reason: conditions
-            .get(ConditionType::AbleToScale)
-            .map(|c| c.reason.as_str().to_owned())
-            .unwrap_or_default(),
+        able_to_scale_status: able_status,
+        able_to_scale_reason: able_reason,
         scaling_limited_status: limited_status,
         scaling_limited_reason: limited_reason,
         recommendations: state

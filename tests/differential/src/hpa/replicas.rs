@@ -2,23 +2,29 @@
 //!
 //! # What the generator covers
 //!
-//! 0 to 50 pods (0 for upstream's "no pods" error), each Running, Pending, Failed or Unknown,
-//! some being deleted, with or without a start time and a Ready condition (True, False,
+//! 0 to 50 pods (0 for upstream's "no pods" error), each Running, Pending, Failed, Succeeded
+//! or Unknown, some being deleted, with or without a start time and a Ready condition (True, False,
 //! Unknown) whose ages sit around the CPU initialization period (300 s) and the initial
 //! readiness delay (30 s); one to three containers (regular, sidecar or plain init), each with
-//! or without CPU and memory requests (a missing request is upstream's error), and sometimes
-//! pod-level requests. Resource samples for most pods (a pod without one is "missing"), with
+//! or without CPU and memory requests (a missing request is upstream's error), sometimes
+//! pod-level requests, and sometimes a pod overhead (`spec.overhead`, which counts only with
+//! pod-level requests). Resource samples for most pods (a pod without one is "missing"), with
 //! containers lacking usage, samples without containers, and samples for pods not in the list;
 //! custom per-pod samples with and without a window; an object value; 0 to 5 external values.
 //! Resource or ContainerResource (named, absent or sidecar container) on cpu or memory,
 //! Utilization and AverageValue targets, Pods, Object and External Value and AverageValue.
 //! Replica counts from 0; tolerances the default 0.1 or per direction from 0 to 1.
 //!
+//! **Succeeded pods** go to the harness as Failed ([`PodCase::phase`]): podscale follows the
+//! newer upstream, PR #141302 (kubernetes/kubernetes), in which groupPods ignores a Succeeded
+//! pod on exactly the branch that ignores a Failed one, and no release has it yet (v1.37.2,
+//! the harness's, ignores only Failed). Everywhere else on the replica calculator's path the
+//! phase matters only as "is it Running" (getReadyPodsCount counts Running and Ready pods),
+//! which is false for both, so v1.37.2 fed Failed computes exactly what the newer code computes
+//! for Succeeded, and the newer rule is checked against the real code.
+//!
 //! # What it leaves out, and why
 //!
-//! - **Succeeded pods.** v1.37.2's groupPods ignores only Failed pods; podscale follows the
-//!   newer upstream (PR #141302) that also ignores Succeeded ones, which the conformance
-//!   vectors of `tests/vectors/hpa.json` pin. The two releases differ there by design.
 //! - **Non-positive targets.** API validation rejects them, and upstream then divides by zero
 //!   and converts the resulting infinity or NaN to int32, which Go leaves
 //!   implementation-defined; podscale returns an error instead.
@@ -116,7 +122,9 @@ pub struct ReadyCase {
 pub struct PodCase {
     /// Unique.
     pub name: String,
-    /// `Running`, `Pending`, `Failed` or `Unknown`.
+    /// `Running`, `Pending`, `Failed`, `Succeeded` or `Unknown`; a Succeeded pod is sent to the
+    /// harness as Failed (see the module doc and [`phase_in_v1_37`]).
+    #[serde(serialize_with = "phase_in_v1_37")]
     pub phase: &'static str,
     /// Has a deletionTimestamp.
     pub deleting: bool,
@@ -128,6 +136,21 @@ pub struct PodCase {
     pub containers: Vec<ContainerCase>,
     /// Pod-level requests (`spec.resources.requests`), if set.
     pub pod_requests: Option<Amounts>,
+    /// The pod overhead (`spec.overhead`), if set.
+    pub overhead: Option<Amounts>,
+}
+
+/// The phase v1.37.2 must see for `phase` to decide as upstream with PR #141302 does
+/// (kubernetes/kubernetes#141302, "ignore Succeeded pods in the HPA"): that change adds
+/// Succeeded to groupPods' `DeletionTimestamp != nil || Phase == Failed` branch and changes
+/// nothing else, and the only other phase test on the path (getReadyPodsCount's
+/// `Phase == Running`) is false for both phases. So Succeeded travels as Failed.
+fn phase_in_v1_37<S: serde::Serializer>(phase: &&'static str, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(if *phase == "Succeeded" {
+        "Failed"
+    } else {
+        phase
+    })
 }
 
 /// A container's usage in a resource sample.
@@ -289,6 +312,11 @@ fn podscale_answer(case: &ReplicaCase) -> Answer {
         .iter()
         .map(|p| p.pod_requests.map(Amounts::to_core))
         .collect();
+    let overheads: Vec<Option<Vec<ResourceAmount<'_>>>> = case
+        .pods
+        .iter()
+        .map(|p| p.overhead.map(Amounts::to_core))
+        .collect();
     let containers: Vec<Vec<Container<'_>>> = case
         .pods
         .iter()
@@ -310,7 +338,8 @@ fn podscale_answer(case: &ReplicaCase) -> Answer {
         .iter()
         .zip(&containers)
         .zip(&pod_requests)
-        .map(|((p, containers), pod_requests)| Pod {
+        .zip(&overheads)
+        .map(|(((p, containers), pod_requests), overhead)| Pod {
             name: &p.name,
             phase: phase(p.phase),
             deleting: p.deleting,
@@ -321,6 +350,7 @@ fn podscale_answer(case: &ReplicaCase) -> Answer {
             }),
             containers,
             pod_requests: pod_requests.as_deref(),
+            overhead: overhead.as_deref(),
         })
         .collect();
     let usages: Vec<Vec<Vec<ResourceAmount<'_>>>> = case
@@ -482,6 +512,7 @@ fn pod(index: usize, unlisted: f64) -> impl Strategy<Value = PodCase> {
         12 => Just("Running"),
         2 => Just("Pending"),
         1 => Just("Failed"),
+        1 => Just("Succeeded"),
         1 => Just("Unknown"),
     ];
     let ready = (
@@ -519,16 +550,21 @@ fn pod(index: usize, unlisted: f64) -> impl Strategy<Value = PodCase> {
         prop::option::weighted(0.93, ready),
         containers,
         prop::option::weighted(0.12, amounts(prop_oneof![Just(0i64), 100i64..=8000], 0.5)),
+        // Overheads, like requests, are 0 or at least 100 m, so a request plus an overhead is too.
+        prop::option::weighted(0.2, amounts(request_milli(), 0.3)),
     )
         .prop_map(
-            move |(phase, deleting, start_age_s, ready, containers, pod_requests)| PodCase {
-                name: format!("p{index:02}"),
-                phase,
-                deleting,
-                start_age_s,
-                ready,
-                containers,
-                pod_requests,
+            move |(phase, deleting, start_age_s, ready, containers, pod_requests, overhead)| {
+                PodCase {
+                    name: format!("p{index:02}"),
+                    phase,
+                    deleting,
+                    start_age_s,
+                    ready,
+                    containers,
+                    pod_requests,
+                    overhead,
+                }
             },
         )
 }
