@@ -6,7 +6,7 @@
 //! skipped by a DST gap never fires and one repeated by an overlap fires twice — backwards.
 
 use super::schedule::Schedule;
-use super::wall_clock::{civil, date};
+use super::wall_clock::{Cursor, civil, date};
 use super::zone::Zone;
 
 /// The instants (in seconds) the search covers: a firing must be representable in milliseconds,
@@ -40,11 +40,10 @@ impl Schedule {
         if !(FIRST_SECOND..=LAST_SECOND).contains(&at) {
             return None;
         }
-        let today = civil(at, &zone);
+        let zone = &mut Cursor::new(zone);
+        let today = civil(at, zone);
         // Wall times later than this cannot map to an instant at or before `at`.
-        let latest_wall = at
-            .saturating_add(i64::from(zone.offset_seconds(at)))
-            .saturating_add(OVERLAP_SECONDS);
+        let latest_wall = zone.local(at).saturating_add(OVERLAP_SECONDS);
         let mut best: Option<i64> = None;
         // Once a firing is found, wall times more than an overlap earlier cannot beat it.
         let mut stop_below_wall: Option<i64> = None;
@@ -56,9 +55,9 @@ impl Schedule {
                 12,
                 0,
                 0,
-                &zone,
+                zone,
             );
-            let day = civil(noon, &zone);
+            let day = civil(noon, zone);
             if !(self.fires_in_month(day.month) && self.fires_on_day(day.day, day.weekday)) {
                 if stop_below_wall.is_some() {
                     break;
@@ -83,7 +82,7 @@ impl Schedule {
                     if stop_below_wall.is_some_and(|stop| wall < stop) {
                         return best.and_then(|s| s.checked_mul(1000));
                     }
-                    for instant in instants_of_wall_time(wall, &zone) {
+                    for instant in instants_of_wall_time(wall, zone) {
                         let Some(instant) = instant else { continue };
                         if instant <= at && best.is_none_or(|b| instant > b) {
                             best = Some(instant);
@@ -99,22 +98,30 @@ impl Schedule {
 
 /// Seconds since the epoch of a local midnight, read as if the zone were UTC.
 fn local_seconds(year: i64, month: u32, day: u32) -> i64 {
-    date(year, month.into(), day.into(), 0, 0, 0, &Zone::UTC)
+    date(
+        year,
+        month.into(),
+        day.into(),
+        0,
+        0,
+        0,
+        &mut Cursor::new(Zone::UTC),
+    )
 }
 
 /// The instants (at most two) whose local wall clock in `zone` reads `wall`.
-fn instants_of_wall_time(wall: i64, zone: &Zone) -> [Option<i64>; 2] {
+fn instants_of_wall_time(wall: i64, zone: &mut Cursor) -> [Option<i64>; 2] {
     let mut found: [Option<i64>; 2] = [None, None];
     // The offsets in effect a little before and after the instant the wall time roughly is: it
     // maps to an instant under one of them, or under none in a gap.
-    let rough = wall.saturating_sub(i64::from(zone.offset_seconds(wall)));
+    let rough = wall.saturating_sub(zone.offset(wall));
     let probes = [
         rough.saturating_sub(OVERLAP_SECONDS),
         rough.saturating_add(OVERLAP_SECONDS),
     ];
     for (slot, probe) in found.iter_mut().zip(probes) {
-        let instant = wall.saturating_sub(i64::from(zone.offset_seconds(probe)));
-        let local = instant.saturating_add(i64::from(zone.offset_seconds(instant)));
+        let instant = wall.saturating_sub(zone.offset(probe));
+        let local = zone.local(instant);
         if local == wall {
             *slot = Some(instant);
         }

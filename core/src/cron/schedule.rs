@@ -2,7 +2,7 @@
 //! `Minute | Hour | Dom | Month | Dow`): which minutes, hours, days and months fire.
 
 use super::error::{CronError, CronField};
-use super::wall_clock::civil;
+use super::wall_clock::{Cursor, civil};
 use super::zone::{Zone, ZoneError};
 
 /// Set on a field written `*` or `?` (alone, or with step 1): it decides how day-of-month and
@@ -104,6 +104,16 @@ impl Schedule {
     ///
     /// The first problem found, fields left to right, with robfig's message.
     pub fn parse(spec: &str) -> Result<Self, CronError<'_>> {
+        // Most specs are five plain fields: read them in one pass, leaving every other text,
+        // and every error, to the reading below.
+        match parse_plain(spec.as_bytes()) {
+            Some(schedule) => Ok(schedule),
+            None => Self::parse_general(spec),
+        }
+    }
+
+    /// [`Schedule::parse`] for any text [Parser.Parse].
+    fn parse_general(spec: &str) -> Result<Self, CronError<'_>> {
         if spec.is_empty() {
             return Err(CronError::Empty);
         }
@@ -203,12 +213,34 @@ impl Schedule {
         if instant_ms.rem_euclid(1000) != 0 {
             return false;
         }
-        let c = civil(instant_ms.div_euclid(1000), &zone);
+        let c = civil(instant_ms.div_euclid(1000), &mut Cursor::new(zone));
         c.second == 0
             && self.fires_at_minute(c.minute)
             && self.fires_at_hour(c.hour)
             && self.fires_in_month(c.month)
             && self.fires_on_day(c.day, c.weekday)
+    }
+
+    /// The allowed minutes, bit `m` for minute `m`.
+    pub(super) const fn minute_bits(&self) -> u64 {
+        self.minute & !STAR
+    }
+
+    /// The allowed hours, bit `h` for hour `h`.
+    pub(super) const fn hour_bits(&self) -> u64 {
+        self.hour & !STAR
+    }
+
+    /// The allowed months, bit `m` for month `m` (1 to 12).
+    pub(super) const fn month_bits(&self) -> u64 {
+        self.month & !STAR
+    }
+
+    /// Whether every day of every month matches.
+    pub(super) const fn fires_every_day(&self) -> bool {
+        self.month & !STAR == 0x1ffe
+            && self.day_of_month & !STAR == 0xffff_fffe
+            && self.day_of_week & !STAR == 0x7f
     }
 
     /// Whether a day with this day of month and weekday matches [dayMatches]: if either field is
@@ -226,6 +258,161 @@ impl Schedule {
 
 const fn bit(bits: u64, value: u32) -> bool {
     value < 63 && bits & (1u64 << value) != 0
+}
+
+/// The fields in order: their bounds and names [Parser.Parse].
+const FIELDS: [&Bounds; 5] = [&MINUTES, &HOURS, &DAYS_OF_MONTH, &MONTHS, &DAYS_OF_WEEK];
+
+/// [`Schedule::parse`] for the common case, in one pass over the bytes: five fields separated by
+/// spaces, each a list of `*`, `?`, numbers of plain digits, names, ranges and steps, all within
+/// bounds. `None` for anything else (a `TZ=` prefix, another whitespace, a sign, an error),
+/// which the general reading then decides: this one only ever accepts what it accepts, with the
+/// same bits.
+fn parse_plain(spec: &[u8]) -> Option<Schedule> {
+    let mut reader = Reader { bytes: spec, at: 0 };
+    let mut bits = [0u64; 5];
+    for (field, bounds) in bits.iter_mut().zip(FIELDS) {
+        reader.skip_spaces();
+        if reader.peek() == END {
+            return None;
+        }
+        *field = reader.field(bounds)?;
+    }
+    reader.skip_spaces();
+    if reader.peek() != END {
+        return None;
+    }
+    let [minute, hour, day_of_month, month, day_of_week] = bits;
+    Some(Schedule {
+        minute,
+        hour,
+        day_of_month,
+        month,
+        day_of_week,
+        zone: None,
+    })
+}
+
+/// What [`Reader::peek`] returns past the end: a byte no plain spec contains.
+const END: u8 = 0;
+
+/// A position in a spec's bytes, for [`parse_plain`].
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> u8 {
+        self.bytes.get(self.at).copied().unwrap_or(END)
+    }
+
+    fn advance(&mut self) {
+        self.at = self.at.saturating_add(1);
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.peek() == b' ' {
+            self.advance();
+        }
+    }
+
+    /// A comma-separated list up to a space or the end, empty items dropped [getField].
+    fn field(&mut self, bounds: &Bounds) -> Option<u64> {
+        let mut bits = 0;
+        loop {
+            match self.peek() {
+                b' ' | END => return Some(bits),
+                b',' => self.advance(),
+                _ => bits |= self.item(bounds)?,
+            }
+        }
+    }
+
+    /// `base[/step]` [getRange]: `None` wherever [`parse_item`] might not return these bits.
+    fn item(&mut self, bounds: &Bounds) -> Option<u64> {
+        let (start, end, starred) = match self.peek() {
+            b'*' | b'?' => {
+                self.advance();
+                (bounds.min, bounds.max, true)
+            }
+            _ => {
+                let start = self.value(bounds)?;
+                if self.peek() == b'-' {
+                    self.advance();
+                    (start, self.value(bounds)?, false)
+                } else if self.peek() == b'/' {
+                    // `N/step` means `N-max/step`.
+                    (start, bounds.max, false)
+                } else {
+                    (start, start, false)
+                }
+            }
+        };
+        let step = if self.peek() == b'/' {
+            self.advance();
+            self.number()?
+        } else {
+            1
+        };
+        // Anything else after the item (a second hyphen or slash, a star's range) is the
+        // general reading's to judge.
+        if !matches!(self.peek(), b',' | b' ' | END) {
+            return None;
+        }
+        if start < bounds.min || end > bounds.max || start > end || step == 0 {
+            return None;
+        }
+        // [getBits]; `end` is at most 59 here.
+        let (start, end) = (u32::try_from(start).ok()?, u32::try_from(end).ok()?);
+        if step == 1 {
+            let star = if starred { STAR } else { 0 };
+            let below_end = u64::MAX.checked_shr(63u32.checked_sub(end)?)?;
+            return Some((below_end & u64::MAX.checked_shl(start)?) | star);
+        }
+        let step = u32::try_from(step).unwrap_or(u32::MAX);
+        let mut bits = 0u64;
+        let mut value = start;
+        while value <= end {
+            bits |= 1u64.checked_shl(value)?;
+            value = value.saturating_add(step);
+        }
+        Some(bits)
+    }
+
+    /// A name of the field (three letters, any case) or a number [parseIntOrName].
+    fn value(&mut self, bounds: &Bounds) -> Option<u64> {
+        if !self.peek().is_ascii_alphabetic() {
+            return self.number();
+        }
+        let text = self.bytes.get(self.at..self.at.saturating_add(3))?;
+        self.at = self.at.saturating_add(3);
+        if self.peek().is_ascii_alphanumeric() {
+            return None;
+        }
+        bounds
+            .names
+            .iter()
+            .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(text))
+            .map(|(_, value)| *value)
+    }
+
+    /// One to eighteen ASCII digits, which cannot overflow [mustParseInt].
+    fn number(&mut self) -> Option<u64> {
+        let mut value: u64 = 0;
+        let mut digits = 0u32;
+        while let digit @ b'0'..=b'9' = self.peek() {
+            digits = digits.saturating_add(1);
+            if digits > 18 {
+                return None;
+            }
+            value = value
+                .saturating_mul(10)
+                .saturating_add(u64::from(digit.wrapping_sub(b'0')));
+            self.advance();
+        }
+        (digits > 0).then_some(value)
+    }
 }
 
 /// A comma-separated list; empty items are dropped [getField].
@@ -369,4 +556,50 @@ fn parse_unsigned(text: &str, field: CronField) -> Result<u64, CronError<'_>> {
         return Err(CronError::Negative { field, value, text });
     }
     Ok(magnitude)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The one-pass reading accepts only what the general one accepts, with the same bits.
+        #[test]
+        fn plain_reading_agrees_with_the_general_one(
+            spec in "[ 0-9a-zA-Z*?,/+\\-]{0,24}|([0-9*?,/\\-]{1,6} ){4}[0-9a-zA-Z*?,/\\-]{1,8}",
+        ) {
+            if let Some(plain) = parse_plain(spec.as_bytes()) {
+                prop_assert_eq!(Schedule::parse_general(&spec), Ok(plain));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_reading_takes_the_common_forms() {
+        for spec in [
+            "00,15,30,45 * * * *",
+            "30 6 * * Mon-Fri",
+            "*/5 1-5/2 ? JAN-mar,dec sun",
+            "5/15 ,, 1,,2 * *",
+        ] {
+            assert_eq!(
+                parse_plain(spec.as_bytes()).map(Ok),
+                Some(Schedule::parse_general(spec))
+            );
+        }
+        for spec in [
+            "*-5 * * * *",
+            "TZ=UTC * * * * *",
+            "+5 * * * *",
+            "*\t* * * *",
+            "60 * * * *",
+        ] {
+            assert_eq!(parse_plain(spec.as_bytes()), None);
+        }
+    }
 }
