@@ -161,11 +161,7 @@ impl<'a> Pod<'a> {
         // PodRequests: "Add overhead for running a pod to the sum of requests" (addResourceList:
         // a resource only the overhead lists enters with the overhead's amount).
         let overhead = self.overhead.and_then(|o| find_amount(o, resource));
-        let total = match (requested, overhead) {
-            (Some(r), Some(o)) => Some(r.saturating_add(o)),
-            (r, o) => r.or(o),
-        };
-        total.ok_or(ReplicaCalcError::MissingPodLevelRequest {
+        add_requests(requested, overhead).ok_or(ReplicaCalcError::MissingPodLevelRequest {
             resource,
             pod: self.name,
         })
@@ -175,12 +171,6 @@ impl<'a> Pod<'a> {
     /// [AggregateContainerRequests]: containers and sidecars add up; an init container needs its
     /// own request plus the sidecars started before it; the pod needs the larger of the two.
     fn aggregate_container_request(&self, resource: ResourceName<'_>) -> Option<i64> {
-        fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-            match (a, b) {
-                (Some(a), Some(b)) => Some(a.saturating_add(b)),
-                (a, b) => a.or(b),
-            }
-        }
         let mut running = None;
         let mut sidecars = None;
         let mut init_peak: Option<i64> = None;
@@ -188,15 +178,15 @@ impl<'a> Pod<'a> {
             let own = c.request(resource);
             let during_init = match c.kind {
                 ContainerKind::Regular => {
-                    running = add(running, own);
+                    running = add_requests(running, own);
                     None
                 }
                 ContainerKind::Sidecar => {
-                    running = add(running, own);
-                    sidecars = add(sidecars, own);
+                    running = add_requests(running, own);
+                    sidecars = add_requests(sidecars, own);
                     sidecars
                 }
-                ContainerKind::Init => add(own, sidecars),
+                ContainerKind::Init => add_requests(own, sidecars),
             };
             init_peak = init_peak.max(during_init);
         }
@@ -285,6 +275,15 @@ impl<'a> Pod<'a> {
             }),
             None => Ok(total),
         }
+    }
+}
+
+/// Two requests for one resource added as `addResourceList` adds them: a side that does not
+/// list the resource contributes nothing, and the sum is absent only when both are.
+fn add_requests(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.saturating_add(b)),
+        (a, b) => a.or(b),
     }
 }
 
