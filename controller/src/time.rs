@@ -1,6 +1,8 @@
 //! Durations (`15s`, `1m30s`, `40ms`) and instants (RFC 3339) as the command reads and writes
 //! them, in integer milliseconds as the core counts time.
 
+use podscale::civil_date::{civil_from_days, days_from_civil};
+
 /// Parses a duration: one or more `<integer><unit>` parts with units `ms`, `s`, `m`, `h`, `d`
 /// (as Go and Prometheus write them), or a bare integer of seconds.
 ///
@@ -51,36 +53,6 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
         rest = tail;
     }
     Ok(total)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12; // March is 0
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date of a day count since 1970-01-01: `(year, month, day)`.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Years the parser accepts: enough for any replay, small enough that no sum overflows.
@@ -277,7 +249,7 @@ mod tests {
     fn civil_round_trip() {
         for days in [-800_000, -1, 0, 1, 19_844, 2_932_896] {
             let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
+            assert_eq!(days_from_civil(y, m.into(), d.into()), days);
         }
     }
 

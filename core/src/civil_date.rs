@@ -1,9 +1,16 @@
 //! Proleptic Gregorian dates as day counts since 1970-01-01, for the Go time models of the cron
-//! search and the VPA checkpoint import.
+//! search and the VPA checkpoint import, and for callers that read or print dates themselves.
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
 /// Saturating: years beyond ±10^15 lose precision but never overflow.
-pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+///
+/// ```
+/// use podscale::civil_date::days_from_civil;
+/// assert_eq!(days_from_civil(1970, 1, 1), 0);
+/// assert_eq!(days_from_civil(2024, 5, 1), 19_844);
+/// assert_eq!(days_from_civil(1969, 12, 31), -1);
+/// ```
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 {
         year.saturating_sub(1)
     } else {
@@ -29,8 +36,15 @@ pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
         .saturating_sub(719_468)
 }
 
-/// The civil date of a day count since 1970-01-01.
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// The civil date `(year, month, day)` of a day count since 1970-01-01.
+///
+/// ```
+/// use podscale::civil_date::civil_from_days;
+/// assert_eq!(civil_from_days(0), (1970, 1, 1));
+/// assert_eq!(civil_from_days(19_844), (2024, 5, 1));
+/// assert_eq!(civil_from_days(-1), (1969, 12, 31));
+/// ```
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     match u32::try_from(days.wrapping_add(NERI_SCHNEIDER_SHIFT)) {
         Ok(shifted) if shifted < 1 << 30 => civil_from_shifted_days(shifted),
         _ => civil_from_days_hinnant(days),

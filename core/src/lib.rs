@@ -62,7 +62,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod checkpoint;
-mod civil_date;
+pub mod civil_date;
 pub mod cron;
 mod go_float;
 pub mod hpa;
