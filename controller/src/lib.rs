@@ -25,12 +25,16 @@
     clippy::unimplemented
 )]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod demand_csv;
+#[cfg(feature = "cli")]
 pub mod demo;
 pub mod error;
 pub mod manifest;
+#[cfg(feature = "cli")]
 pub mod plot;
+#[cfg(feature = "cli")]
 pub mod progress;
 pub mod prometheus;
 pub mod simulate;
