@@ -38,7 +38,7 @@ GO_BUILD_FLAGS := -ldflags=-checklinkname=0 -buildvcs=false
 N ?= 3000
 SEED ?= 0
 
-.PHONY: help setup toolchains lint nostd unit conformance fuzz test bench demo harness difftest bench-compare
+.PHONY: help setup toolchains lint nostd unit conformance fuzz test bench demo harness difftest bench-compare controlplane controlplane-test python bench-python node
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -69,7 +69,7 @@ lint: ## rustfmt check, clippy -D warnings (default and serde features), rustdoc
 	RUSTDOCFLAGS="-D warnings" cargo doc -p podscale --no-deps --all-features --quiet
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p podscale --all-targets --features serde -- -D warnings
-	test -z "$$(gofmt -l tests/upstream)" || { gofmt -l tests/upstream; exit 1; }
+	test -z "$$(gofmt -l tests/upstream tests/controlplane)" || { gofmt -l tests/upstream tests/controlplane; exit 1; }
 	cd tests/upstream && go vet .
 
 nostd: ## build core for bare-metal Cortex-M and wasm32, with and without serde
@@ -98,12 +98,41 @@ harness: ## build the Go harness that runs upstream's code (tests/upstream)
 	mkdir -p $(dir $(UPSTREAM_HARNESS))
 	cd tests/upstream && go build $(GO_BUILD_FLAGS) -o $(UPSTREAM_HARNESS) .
 
+# The test control plane (tests/controlplane): upstream's kube-apiserver and etcd built from the
+# Go modules pinned there, once per version pair, into a cache directory that the Rust harness
+# (tests/controlplane/harness, PODSCALE_CONTROL_PLANE_DIR) starts them from. The versions are read
+# from go.mod, so bumping a pin builds next to the old pair instead of reusing it. The -X flags
+# stamp the version as upstream's release build does (hack/lib/version.sh).
+CP_K8S_VERSION := $(shell awk '$$1 == "k8s.io/kubernetes" { print $$2; exit }' tests/controlplane/go.mod)
+CP_ETCD_VERSION := $(shell awk '$$1 == "go.etcd.io/etcd/server/v3" { print $$2; exit }' tests/controlplane/go.mod)
+CONTROL_PLANE_DIR := $(CACHE)/control-plane/$(CP_K8S_VERSION)-$(CP_ETCD_VERSION)
+CP_K8S_MINOR := $(word 2,$(subst ., ,$(CP_K8S_VERSION)))
+CP_VERSION_LDFLAGS := $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(pkg).gitVersion=$(CP_K8S_VERSION) -X $(pkg).gitMajor=1 -X $(pkg).gitMinor=$(CP_K8S_MINOR) \
+	-X $(pkg).gitTreeState=clean)
+
+# `cargo test` (make unit) lists these tests as ignored, since they need the binaries; here they run.
+controlplane-test: controlplane ## start the test control plane: scale subresource, CRD, clean stop
+	cargo test -p podscale-controlplane -- --include-ignored
+
+controlplane: $(CONTROL_PLANE_DIR)/kube-apiserver $(CONTROL_PLANE_DIR)/etcd ## build kube-apiserver and etcd for controller tests (once per version)
+	@echo "control plane binaries in $(CONTROL_PLANE_DIR)"
+
+# Built under a temporary name and renamed, so an interrupted build never leaves a binary
+# that looks complete.
+$(CONTROL_PLANE_DIR)/%:
+	@command -v go >/dev/null || { echo "the control plane needs Go (1.26 or newer: tests/controlplane/go.mod)"; exit 1; }
+	mkdir -p $(CONTROL_PLANE_DIR)
+	cd tests/controlplane && go build -buildvcs=false -trimpath -ldflags="-s -w $(CP_VERSION_LDFLAGS)" \
+		-o $@.partial ./cmd/$*
+	mv $@.partial $@
+
 difftest: harness ## random inputs through podscale and upstream side by side (N cases per family)
 	cargo run --quiet --release -p podscale-differential --bin difftest -- \
 		--harness $(UPSTREAM_HARNESS) --cases $(N) --seed $(SEED)
 
 # The vectors run last so that their "N passed, M failed" line closes the log.
-test: setup lint nostd unit fuzz difftest conformance ## everything CI runs, stops at the first failure
+test: setup lint nostd unit controlplane-test fuzz difftest conformance python node ## everything CI runs, stops at the first failure
 
 bench: ## criterion benchmarks of the core
 	cargo bench -p podscale
@@ -131,3 +160,51 @@ DEMO_DIR ?= $(CACHE)/demo
 
 demo: toolchains ## replay the walkthroughs (HPA, KEDA cron, VPA): timelines and SVG plots
 	cargo run --quiet --release -p podscale-controller -- demo --out-dir $(DEMO_DIR)
+
+# The Python package (bindings/python), built from this tree into .venv/ (git-ignored): pip and
+# maturin's build output are cached (pip by content in $(CACHE)/pip, cargo in CARGO_TARGET_DIR),
+# and each step reruns only when its inputs changed, so a warm `make python` only tests.
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+PY_REQUIREMENTS := bindings/python/requirements-dev.txt
+PY_INPUTS := Cargo.lock $(shell find core/src controller/src bindings/common bindings/python \
+	-type f \( -name '*.rs' -o -name '*.toml' -o -name '*.py' -o -name '*.pyi' -o -name py.typed \) 2>/dev/null)
+
+$(VENV)/.requirements: $(PY_REQUIREMENTS)
+	test -x $(VENV_PY) || python3 -m venv $(VENV)
+	PIP_CACHE_DIR=$(CACHE)/pip $(VENV_PY) -m pip install --quiet --disable-pip-version-check -r $(PY_REQUIREMENTS)
+	touch $@
+
+# The venv's bin on PATH: pip runs maturin from there (no isolated build environment).
+$(VENV)/.podscale: $(VENV)/.requirements $(PY_INPUTS)
+	PATH="$(abspath $(VENV))/bin:$$PATH" PIP_CACHE_DIR=$(CACHE)/pip $(VENV_PY) -m pip install --quiet --disable-pip-version-check \
+		--no-build-isolation --no-deps --force-reinstall ./bindings/python
+	touch $@
+
+# The vectors run last here too, so that their "N passed, M failed" line closes the log.
+python: $(VENV)/.podscale ## the Python package in .venv/: pytest, stubtest, the notebook, the vectors
+	cd bindings/python && ../../$(VENV_PY) -m pytest -q -p no:cacheprovider
+	$(VENV_PY) -m mypy.stubtest podscale
+	$(VENV_PY) bindings/python/examples/run_notebook.py bindings/python/examples/what-if.ipynb
+	$(VENV_PY) -m podscale.conformance tests/vectors/*.json
+
+bench-python: $(VENV)/.podscale ## the Python package's speed: one HPA decision, a week's replay, a million VPA samples
+	$(VENV_PY) bindings/python/bench/bench.py
+
+# The Node package (bindings/node): `npm ci` installs the locked dev tools (npm's cache in
+# $(CACHE)/npm), `npm run build` builds the addon with @napi-rs/cli and regenerates its loader
+# (index.js) and types (index.d.ts), which must come out as committed; then the package's tests
+# (node:test, the TypeScript example) and, last, the vectors through its own runner.
+NODE_DIR := bindings/node
+NODE_GENERATED := $(CACHE)/node-generated
+
+node: ## the Node package: npm ci, the addon, its generated loader and types checked, tests, the vectors
+	@command -v node >/dev/null || { echo "the Node package needs Node.js 20 or newer"; exit 1; }
+	cd $(NODE_DIR) && npm ci --cache $(CACHE)/npm --prefer-offline --no-audit --no-fund
+	rm -rf $(NODE_GENERATED) && mkdir -p $(NODE_GENERATED)
+	cp $(NODE_DIR)/index.js $(NODE_DIR)/index.d.ts $(NODE_GENERATED)/
+	cd $(NODE_DIR) && npm run build
+	diff -u $(NODE_GENERATED)/index.js $(NODE_DIR)/index.js || { echo "index.js is out of date: commit the regenerated one"; exit 1; }
+	diff -u $(NODE_GENERATED)/index.d.ts $(NODE_DIR)/index.d.ts || { echo "index.d.ts is out of date: commit the regenerated one"; exit 1; }
+	cd $(NODE_DIR) && npm test
+	cd $(NODE_DIR) && node bin/podscale-conformance.js ../../tests/vectors/*.json
