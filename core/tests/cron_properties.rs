@@ -4,16 +4,17 @@ use podscale::cron::{Schedule, Zone};
 use podscale::keda::{CronTrigger, WindowMode};
 use proptest::prelude::*;
 
-/// Zones whose DST changes move the clock by whole hours at the top of an hour. Where they do
-/// not (Lord Howe's half-hour shift, Chatham's change at :45), robfig's search keeps the minute
-/// it had before the change and can return a minute that is not a firing, or step over some:
-/// upstream's answers, which podscale keeps (unit tests in `cron/next.rs` pin two). Searches in
-/// those zones are checked against the civil properties only.
+/// Zones whose DST changes move the clock by whole hours at the top of an hour, away from
+/// midnight. Where they do not (Lord Howe's half-hour shift, Chatham's change at :45, São
+/// Paulo's midnight that never happens), robfig's search keeps the minute it had before the
+/// change, or steps a day into the missing midnight, and can return a minute that is not a
+/// firing, or step over some: upstream's answers, which podscale keeps (unit tests in
+/// `cron/next.rs` pin two, [`sao_paulo_midnight_gap_keeps_robfigs_answer`] a third). Searches
+/// in those zones are checked against the civil properties only.
 const WHOLE_HOUR_ZONES: &[&str] = &[
     "UTC",
     "America/New_York",
     "Europe/London",
-    "America/Sao_Paulo",
     "Asia/Kathmandu",
     "Asia/Seoul",
 ];
@@ -65,6 +66,18 @@ fn minutes_between(from: i64, to: i64, limit: usize) -> impl Iterator<Item = i64
         .map(move |k| first + k * 60_000)
         .take_while(move |m| *m < to)
         .take(limit)
+}
+
+/// São Paulo's clocks went from 2018-11-03 23:59 to 2018-11-04 01:00. From 01:59 on the 3rd,
+/// robfig v3.0.1 answers 01:00 on the 4th for `* 1 */2 * *`, an even day that does not fire
+/// (checked by running robfig's `Next` itself); podscale gives upstream's answer.
+#[test]
+fn sao_paulo_midnight_gap_keeps_robfigs_answer() {
+    let schedule = Schedule::parse("* 1 */2 * *").unwrap();
+    let zone = Zone::from_name("America/Sao_Paulo").unwrap();
+    let from = 1_541_221_140_000; // 2018-11-03T04:59:00Z, 01:59 in São Paulo
+    assert_eq!(schedule.next_after(from, zone), Some(1_541_300_400_000));
+    assert!(!schedule.matches(1_541_300_400_000, zone));
 }
 
 proptest! {

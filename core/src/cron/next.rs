@@ -47,6 +47,33 @@ impl Schedule {
         self.search_next(after_ms, zone, true)
     }
 
+    /// [`Schedule::next_after`], and until when its answer holds: `next_after(t)` gives the
+    /// same answer for every `t` from `after_ms` up to (not including) the instant returned
+    /// with it, which is `after_ms + 1` (no later `t`) unless the following can be shown.
+    ///
+    /// Under one UTC offset, robfig's search is plain civil arithmetic: the first whole minute
+    /// after `t` that every field allows, so the same for every `t` before that minute. Its walk
+    /// reaches back to the first of `t`'s month at most (the month field's reset) and reads
+    /// wall clocks as UTC (a day at most off): so the answer holds up to itself when the zone
+    /// keeps one offset from 32 days before `after_ms` to a day after the answer.
+    pub(crate) fn next_after_holding(&self, after_ms: i64, zone: Zone) -> (Option<i64>, i64) {
+        const REACH_BACK_SECONDS: i64 = 32 * SECONDS_PER_DAY;
+        let next = self.next_after(after_ms, zone);
+        let once = after_ms.saturating_add(1);
+        let Some(answer) = next.filter(|answer| *answer > after_ms) else {
+            return (next, once);
+        };
+        let zone = self.zone().unwrap_or(zone);
+        let first = after_ms.div_euclid(1000).saturating_sub(REACH_BACK_SECONDS);
+        let last = answer.div_euclid(1000).saturating_add(SECONDS_PER_DAY);
+        let (period, _) = zone.periods(first);
+        if period.contains(first) && period.contains(last) {
+            (next, answer)
+        } else {
+            (next, once)
+        }
+    }
+
     /// [`Schedule::next_after`]; `one_period` false leaves every step to robfig's walk, for
     /// tests to check the civil shortcut against.
     fn search_next(&self, after_ms: i64, zone: Zone, one_period: bool) -> Option<i64> {
@@ -500,6 +527,51 @@ mod tests {
                 schedule.search_next(after_ms, zone, false),
                 "{} after {} in {:?}", spec, after_ms, zone
             );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+        /// A next firing that holds does hold: any later instant before it has the same next
+        /// firing, near offset changes too.
+        #[test]
+        fn a_held_next_firing_holds(
+            minute in "\\*|[0-5]?[0-9]|\\*/(7|15|30)|0,15,30,45|5-9",
+            hour in "\\*|1?[0-9]|2[0-3]|\\*/(2|3|5)|0-3|1,2,3",
+            day in "\\*|\\?|[1-9]|[12][0-9]|3[01]|1-7|\\*/10",
+            month in "\\*|[1-9]|1[0-2]|2|2-4|\\*/4",
+            weekday in "\\*|\\?|[0-6]|1-5|0,6",
+            zone in 0..ZONES.len(),
+            instant in 1_500_000_000i64..1_800_000_000,
+            near_change in any::<bool>(),
+            shift in -3_000_000i64..200_000,
+            milliseconds in 0i64..1000,
+            fraction in 0.0f64..1.0,
+        ) {
+            let spec = [minute, hour, day, month, weekday].join(" ");
+            let schedule = Schedule::parse(&spec).unwrap();
+            let zone = Zone::from_name(ZONES[zone]).unwrap();
+            let base = if near_change {
+                let period = zone.period(instant);
+                if period.end < i64::MAX { period.end } else { instant }
+            } else {
+                instant
+            };
+            let after_ms = base.saturating_add(shift).saturating_mul(1000).saturating_add(milliseconds);
+            let (next, until) = schedule.next_after_holding(after_ms, zone);
+            prop_assert_eq!(next, schedule.next_after(after_ms, zone));
+            prop_assert!(until > after_ms);
+            let last = until.saturating_sub(1);
+            let span = last.saturating_sub(after_ms) as f64;
+            let spread = (0..16)
+                .map(|k| after_ms.saturating_add((span * (f64::from(k) + fraction) / 16.0) as i64));
+            for later in spread.chain([last]) {
+                prop_assert_eq!(
+                    schedule.next_after(later, zone), next,
+                    "{} after {} (held from {} until {}) in {:?}", spec, later, after_ms, until, zone
+                );
+            }
         }
     }
 

@@ -5,6 +5,7 @@ use heapless::Vec;
 use crate::go_float::seconds_to_ms;
 
 use super::behavior::{Behavior, RulesView, ScalingDirection};
+use super::cohort::{CohortMetricData, CohortObservation, Fetched, PodList};
 use super::conditions::{ConditionReason, ConditionType, Conditions};
 use super::error::{HpaError, ReplicaCalcError};
 use super::metric_sample::{PodMetricSample, PodResourceMetrics};
@@ -266,10 +267,39 @@ pub struct Decision<'a> {
 }
 
 impl Decision<'_> {
+    /// A decision to rescale from `current`, nothing decided yet.
+    pub(crate) fn new(current: i32) -> Self {
+        Self {
+            current_replicas: current,
+            desired_replicas: 0,
+            rescale: true,
+            reason: None,
+            metrics: no_metrics(),
+            metric_replicas: None,
+        }
+    }
+
+    /// Back to [`Self::new`], in place.
+    fn reset(&mut self, current: i32) {
+        self.current_replicas = current;
+        self.desired_replicas = 0;
+        self.rescale = true;
+        self.reason = None;
+        self.metrics.clear();
+        self.metric_replicas = None;
+    }
+
     /// The first metric error, which upstream reports in `ScalingActive`.
     pub fn first_error(&self) -> Option<&ReplicaCalcError<'_>> {
         self.metrics.iter().find_map(|m| m.as_ref().err())
     }
+}
+
+/// An empty list of metric outcomes, made out of line: built inside [`decide`], the compiler
+/// zeroes its buffer (almost a kilobyte, uninitialized by design) on every sync.
+#[inline(never)]
+fn no_metrics<'a>() -> Vec<Result<MetricProposal, ReplicaCalcError<'a>>, MAX_METRICS> {
+    Vec::new()
 }
 
 /// The tolerances of this HPA [tolerancesForHpa].
@@ -312,8 +342,8 @@ fn failure_reason(metric: &MetricSpec<'_>) -> ConditionReason {
 fn compute_metric<'a>(
     calc: &ReplicaCalculator,
     metric: &MetricSpec<'a>,
-    data: &MetricData<'a>,
-    observation: &Observation<'a>,
+    data: Fetched<'a>,
+    observation: &Observed<'a>,
     now_ms: i64,
     alignments: &mut Alignments,
 ) -> Result<MetricProposal, ReplicaCalcError<'a>> {
@@ -322,13 +352,13 @@ fn compute_metric<'a>(
     if let MetricSpec::Unknown { kind } = *metric {
         return Err(ReplicaCalcError::UnknownSourceType { kind });
     }
-    if *data == MetricData::Unavailable {
+    if data == Fetched::Unavailable {
         return Err(ReplicaCalcError::MetricUnavailable);
     }
     let value = |replicas, current| Ok(MetricProposal { replicas, current });
-    match (*metric, *data) {
-        (MetricSpec::Resource { name, target }, MetricData::Resource(samples))
-        | (MetricSpec::ContainerResource { name, target, .. }, MetricData::Resource(samples)) => {
+    match (*metric, data) {
+        (MetricSpec::Resource { name, target }, Fetched::Resource(samples))
+        | (MetricSpec::ContainerResource { name, target, .. }, Fetched::Resource(samples)) => {
             let container = match *metric {
                 MetricSpec::ContainerResource { container, .. } => Some(container),
                 _ => None,
@@ -336,7 +366,7 @@ fn compute_metric<'a>(
             match target {
                 // computeStatusForResourceMetricGeneric checks AverageValue first.
                 MetricTarget::AverageValue(milli) => {
-                    let p = calc.resource_average_value_replicas_cached(
+                    let p = calc.resource_average_value_replicas_in(
                         current, milli, name, container, pods, samples, now_ms, alignments,
                     )?;
                     value(
@@ -348,7 +378,7 @@ fn compute_metric<'a>(
                     )
                 }
                 MetricTarget::Utilization(percent) => {
-                    let p = calc.resource_utilization_replicas_cached(
+                    let p = calc.resource_utilization_replicas_in(
                         current, percent, name, container, pods, samples, now_ms, alignments,
                     )?;
                     value(
@@ -365,9 +395,9 @@ fn compute_metric<'a>(
                 }
             }
         }
-        (MetricSpec::Pods { metric, target }, MetricData::Pods(samples)) => match target {
+        (MetricSpec::Pods { metric, target }, Fetched::Pods(samples)) => match target {
             MetricTarget::AverageValue(milli) => {
-                let p = calc.pods_metric_replicas_cached(
+                let p = calc.pods_metric_replicas_in(
                     current, milli, metric, pods, samples, now_ms, alignments,
                 )?;
                 value(
@@ -380,9 +410,9 @@ fn compute_metric<'a>(
             }
             _ => Err(ReplicaCalcError::UnsupportedTarget { source: "pods" }),
         },
-        (MetricSpec::Object { target, .. }, MetricData::Object(usage)) => match target {
+        (MetricSpec::Object { target, .. }, Fetched::Object(usage)) => match target {
             MetricTarget::Value(milli) => {
-                let p = calc.object_value_replicas(current, milli, usage, pods)?;
+                let p = calc.object_value_replicas_in(current, milli, usage, pods)?;
                 value(
                     p.replicas,
                     MetricValue {
@@ -406,7 +436,7 @@ fn compute_metric<'a>(
                 Err(ReplicaCalcError::UnsupportedTarget { source: "object" })
             }
         },
-        (MetricSpec::External { metric, target }, MetricData::External(values)) => match target {
+        (MetricSpec::External { metric, target }, Fetched::External(values)) => match target {
             // computeStatusForExternalMetric checks AverageValue first.
             MetricTarget::AverageValue(milli) => {
                 let p = calc.external_average_value_replicas(
@@ -424,7 +454,7 @@ fn compute_metric<'a>(
                 )
             }
             MetricTarget::Value(milli) => {
-                let p = calc.external_value_replicas(current, milli, values, metric, pods)?;
+                let p = calc.external_value_replicas_in(current, milli, values, metric, pods)?;
                 value(
                     p.replicas,
                     MetricValue {
@@ -460,6 +490,117 @@ pub fn decide<'a, const R: usize, const E: usize>(
     observation: &Observation<'a>,
     now_ms: i64,
 ) -> Result<Decision<'a>, HpaError> {
+    let observed = Observed {
+        spec_replicas: observation.spec_replicas,
+        status_replicas: observation.status_replicas,
+        selector: observation.selector,
+        pods: PodList::Each(observation.pods),
+        metrics: MetricList::Each(observation.metrics),
+    };
+    let mut decision = Decision::new(observation.spec_replicas);
+    decide_observed(spec, config, state, &observed, now_ms, &mut decision)?;
+    Ok(decision)
+}
+
+/// [`decide`] with the pods in cohorts: the same sync, rule for rule, on pods counted in
+/// cohorts (see [`PodCohort`](super::PodCohort)). `n` pods that differ only by name and sample
+/// value decide exactly as one cohort of `n` whose samples add up to the same sum.
+///
+/// ```
+/// use podscale::hpa::*;
+/// let requests = [ResourceAmount::cpu(200)];
+/// let containers = [Container::new("app", &requests)];
+/// // 100 pods created together, using 180m each: 90% of their request against a 50% target.
+/// let cohorts = [PodCohort { pod: Pod::running_ready("web-0", &containers), count: 100 }];
+/// let timing = SampleTiming { timestamp_ms: 0, window_ms: 15_000 };
+/// let samples = [Some(CohortSample { timing, sum_milli: 100 * 180 })];
+/// let data = [CohortMetricData::Resource(&samples)];
+/// let observation = CohortObservation::new(100, 100, &cohorts, &data);
+/// let spec = HpaSpec::new(1, 500, &[MetricSpec::resource_utilization("cpu", 50)])?;
+/// let mut state: HpaState = HpaState::new();
+/// let decision = decide_cohorts(&spec, &ControllerConfig::default(), &mut state, &observation, 0)?;
+/// assert_eq!(decision.desired_replicas, 180);
+/// # Ok::<(), podscale::hpa::HpaError>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`decide`].
+pub fn decide_cohorts<'a, const R: usize, const E: usize>(
+    spec: &HpaSpec<'a>,
+    config: &ControllerConfig,
+    state: &mut HpaState<R, E>,
+    observation: &CohortObservation<'a>,
+    now_ms: i64,
+) -> Result<Decision<'a>, HpaError> {
+    let mut decision = Decision::new(observation.spec_replicas);
+    decide_cohorts_into(spec, config, state, observation, now_ms, &mut decision)?;
+    Ok(decision)
+}
+
+/// [`decide_cohorts`] into a decision the caller keeps (its earlier content is replaced): a
+/// decision holds a list of every metric's outcome, almost a kilobyte, which a caller syncing
+/// at every step of a simulation saves moving around.
+pub(crate) fn decide_cohorts_into<'a, const R: usize, const E: usize>(
+    spec: &HpaSpec<'a>,
+    config: &ControllerConfig,
+    state: &mut HpaState<R, E>,
+    observation: &CohortObservation<'a>,
+    now_ms: i64,
+    decision: &mut Decision<'a>,
+) -> Result<(), HpaError> {
+    let observed = Observed {
+        spec_replicas: observation.spec_replicas,
+        status_replicas: observation.status_replicas,
+        selector: observation.selector,
+        pods: PodList::Cohorts(observation.cohorts),
+        metrics: MetricList::Cohorts(observation.metrics),
+    };
+    decide_observed(spec, config, state, &observed, now_ms, decision)
+}
+
+/// An observation with its pods one by one or in cohorts: what the pipeline reads.
+#[derive(Debug, Clone, Copy)]
+struct Observed<'a> {
+    spec_replicas: i32,
+    status_replicas: i32,
+    selector: SelectorState,
+    pods: PodList<'a>,
+    metrics: MetricList<'a>,
+}
+
+/// The metrics' data, for pods one by one or in cohorts.
+#[derive(Debug, Clone, Copy)]
+enum MetricList<'a> {
+    Each(&'a [MetricData<'a>]),
+    Cohorts(&'a [CohortMetricData<'a>]),
+}
+
+impl<'a> MetricList<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Each(list) => list.len(),
+            Self::Cohorts(list) => list.len(),
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<Fetched<'a>> {
+        match self {
+            Self::Each(list) => list.get(index).map(|&d| Fetched::from(d)),
+            Self::Cohorts(list) => list.get(index).map(|&d| Fetched::from(d)),
+        }
+    }
+}
+
+/// The body of [`decide`] and [`decide_cohorts`] [reconcileAutoscaler], into `decision`.
+fn decide_observed<'a, const R: usize, const E: usize>(
+    spec: &HpaSpec<'a>,
+    config: &ControllerConfig,
+    state: &mut HpaState<R, E>,
+    observation: &Observed<'a>,
+    now_ms: i64,
+    decision: &mut Decision<'a>,
+) -> Result<(), HpaError> {
     if spec.metrics.is_empty() {
         return Err(HpaError::InvalidField {
             field: "metrics",
@@ -497,14 +638,7 @@ pub fn decide<'a, const R: usize, const E: usize>(
             .is_some_and(|c| c.status == ConditionStatus::True);
     let can_scale_from_zero = scaled_to_zero && has_object_or_external;
 
-    let mut decision = Decision {
-        current_replicas: current,
-        desired_replicas: 0,
-        rescale: true,
-        reason: None,
-        metrics: Vec::new(),
-        metric_replicas: None,
-    };
+    decision.reset(current);
     let mut needs_metrics = true;
     if current == 0 {
         if !((min != 0 && scaled_to_zero) || can_scale_from_zero) {
@@ -540,20 +674,13 @@ pub fn decide<'a, const R: usize, const E: usize>(
     });
     let mut recorded: Option<(Slot, i32)> = None;
     if needs_metrics {
-        let outcome = compute_metrics(
-            spec,
-            config,
-            observation,
-            &mut decision,
-            &mut conditions,
-            now_ms,
-        );
+        let outcome = compute_metrics(spec, config, observation, decision, &mut conditions, now_ms);
         let Some((metric_replicas, best_index)) = outcome else {
             // computeReplicasForMetrics gave up: nothing is scaled or recorded.
             decision.rescale = false;
             decision.desired_replicas = state.desired_replicas;
             commit(state, conditions, None, current, now_ms)?;
-            return Ok(decision);
+            return Ok(());
         };
         decision.metric_replicas = Some(metric_replicas);
         let mut desired = 0;
@@ -682,7 +809,7 @@ pub fn decide<'a, const R: usize, const E: usize>(
     if !decision.rescale {
         state.desired_replicas = current;
     }
-    Ok(decision)
+    Ok(())
 }
 
 /// Decides one sync and completes it as if the scale write succeeded: for simulations.
@@ -700,6 +827,53 @@ pub fn sync<'a, const R: usize, const E: usize>(
     let decision = decide(spec, config, state, observation, now_ms)?;
     state.complete_rescale(spec, config, &decision, true, now_ms)?;
     Ok(decision)
+}
+
+/// [`sync`] with the pods in cohorts: [`decide_cohorts`], then the rescale completed as if the
+/// scale write succeeded.
+///
+/// ```
+/// use podscale::hpa::*;
+/// let requests = [ResourceAmount::cpu(200)];
+/// let containers = [Container::new("app", &requests)];
+/// let cohorts = [PodCohort { pod: Pod::running_ready("web-0", &containers), count: 4 }];
+/// let timing = SampleTiming { timestamp_ms: 0, window_ms: 15_000 };
+/// let samples = [Some(CohortSample { timing, sum_milli: 4 * 200 })];
+/// let data = [CohortMetricData::Resource(&samples)];
+/// let spec = HpaSpec::new(1, 10, &[MetricSpec::resource_utilization("cpu", 50)])?;
+/// let mut state: HpaState = HpaState::new();
+/// let observation = CohortObservation::new(4, 4, &cohorts, &data);
+/// let decision = sync_cohorts(&spec, &ControllerConfig::default(), &mut state, &observation, 0)?;
+/// assert_eq!((decision.desired_replicas, state.desired_replicas), (8, 8));
+/// # Ok::<(), podscale::hpa::HpaError>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`decide`].
+pub fn sync_cohorts<'a, const R: usize, const E: usize>(
+    spec: &HpaSpec<'a>,
+    config: &ControllerConfig,
+    state: &mut HpaState<R, E>,
+    observation: &CohortObservation<'a>,
+    now_ms: i64,
+) -> Result<Decision<'a>, HpaError> {
+    let mut decision = Decision::new(observation.spec_replicas);
+    sync_cohorts_into(spec, config, state, observation, now_ms, &mut decision)?;
+    Ok(decision)
+}
+
+/// [`sync_cohorts`] into a decision the caller keeps (see [`decide_cohorts_into`]).
+pub(crate) fn sync_cohorts_into<'a, const R: usize, const E: usize>(
+    spec: &HpaSpec<'a>,
+    config: &ControllerConfig,
+    state: &mut HpaState<R, E>,
+    observation: &CohortObservation<'a>,
+    now_ms: i64,
+    decision: &mut Decision<'a>,
+) -> Result<(), HpaError> {
+    decide_cohorts_into(spec, config, state, observation, now_ms, decision)?;
+    state.complete_rescale(spec, config, decision, true, now_ms)
 }
 
 fn set_limited(conditions: &mut Conditions, limited: bool, reason: ConditionReason, now_ms: i64) {
@@ -756,7 +930,7 @@ fn commit<const R: usize, const E: usize>(
 fn compute_metrics<'a>(
     spec: &HpaSpec<'a>,
     config: &ControllerConfig,
-    observation: &Observation<'a>,
+    observation: &Observed<'a>,
     decision: &mut Decision<'a>,
     conditions: &mut Conditions,
     now_ms: i64,
@@ -785,7 +959,12 @@ fn compute_metrics<'a>(
     let mut best = 0usize;
     let mut invalid = 0usize;
     let mut first_invalid = None;
-    for (index, (metric, data)) in spec.metrics.iter().zip(observation.metrics).enumerate() {
+    for (index, metric) in spec.metrics.iter().enumerate() {
+        // decide checked there is data for every metric.
+        let data = observation
+            .metrics
+            .get(index)
+            .unwrap_or(Fetched::Unavailable);
         let outcome = compute_metric(&calc, metric, data, observation, now_ms, &mut alignments);
         match &outcome {
             Ok(p) => {

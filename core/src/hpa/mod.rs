@@ -8,6 +8,7 @@
 //! Time is Unix milliseconds everywhere (`*_ms`); quantities are milli-units (`*_milli`).
 
 mod behavior;
+mod cohort;
 mod conditions;
 mod decision;
 mod error;
@@ -26,10 +27,12 @@ pub use behavior::{
     Behavior, MAX_POLICIES, ScalingDirection, ScalingPolicy, ScalingPolicyType, ScalingRules,
     SelectPolicy,
 };
+pub use cohort::{CohortMetricData, CohortObservation, CohortSample, PodCohort};
 pub use conditions::{Condition, ConditionReason, ConditionType, Conditions};
+pub(crate) use decision::sync_cohorts_into;
 pub use decision::{
     Decision, HpaState, MetricData, MetricProposal, MetricValue, Observation, RescaleReason,
-    SelectorState, decide, sync, tolerances_for,
+    SelectorState, decide, decide_cohorts, sync, sync_cohorts, tolerances_for,
 };
 pub use error::{HpaError, ReplicaCalcError};
 pub use metric_sample::{ContainerUsage, PodMetricSample, PodResourceMetrics, SampleTiming};

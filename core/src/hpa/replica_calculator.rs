@@ -2,6 +2,7 @@
 
 use crate::go_float::{ceil_to_i32, ceil_to_i64, saturate_i32, saturate_i64};
 
+use super::cohort::{CohortSample, PodCohort, PodList, Samples};
 use super::error::ReplicaCalcError;
 use super::metric_sample::{Lookup, PodMetricSample, PodResourceMetrics, SampleSet};
 use super::pod::Pod;
@@ -68,8 +69,8 @@ enum Target<'a> {
 
 /// Sums over one pass of pods and samples: the sample map of upstream, kept as totals.
 ///
-/// Counts are bounded by the slice lengths and the sums add at most that many `i64` values, far
-/// below `i128::MAX`: plain (wrapping) additions are exact here and keep the per-pod loop cheap.
+/// Pods come one at a time or in cohorts (a count and a sum of samples); the sums saturate,
+/// which only a cohort's caller-given sum can reach.
 #[derive(Debug, Default)]
 struct Tally {
     ready_count: usize,
@@ -144,40 +145,37 @@ impl ReplicaCalculator {
         samples: &'a [PodResourceMetrics<'a>],
         now_ms: i64,
     ) -> Result<UtilizationProposal, ReplicaCalcError<'a>> {
-        self.resource_utilization_replicas_cached(
+        self.resource_utilization_replicas_in(
             current_replicas,
             target_utilization,
             resource,
             container,
-            pods,
-            samples,
+            PodList::Each(pods),
+            Samples::Each(samples),
             now_ms,
             &mut Alignments::default(),
         )
     }
 
-    /// [`Self::resource_utilization_replicas`], remembering which sample lists are aligned with the pods.
+    /// [`Self::resource_utilization_replicas`] for pods one by one or in cohorts, remembering
+    /// which sample lists are aligned with the pods.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn resource_utilization_replicas_cached<'a>(
+    pub(crate) fn resource_utilization_replicas_in<'a>(
         &self,
         current_replicas: i32,
         target_utilization: i32,
         resource: ResourceName<'a>,
         container: Option<&'a str>,
-        pods: &'a [Pod<'a>],
-        samples: &'a [PodResourceMetrics<'a>],
+        pods: PodList<'a>,
+        samples: Samples<'a, PodResourceMetrics<'a>>,
         now_ms: i64,
         alignments: &mut Alignments,
     ) -> Result<UtilizationProposal, ReplicaCalcError<'a>> {
         check_target("target.averageUtilization", i64::from(target_utilization))?;
-        if samples.is_empty() {
+        if samples.is_empty_for(pods) {
             return Err(ReplicaCalcError::NoResourceMetrics { resource });
         }
-        let set = SampleSet::Resource {
-            items: samples,
-            resource,
-            container,
-        };
+        let inputs = PodInputs::of_resource(pods, samples, resource, container)?;
         let target = Target::Utilization {
             percent: target_utilization,
             resource,
@@ -185,10 +183,9 @@ impl ReplicaCalculator {
         };
         let (replicas, first) = self.pod_based(
             current_replicas,
-            set,
+            inputs,
             target,
             Some(resource),
-            pods,
             now_ms,
             alignments,
         )?;
@@ -216,49 +213,45 @@ impl ReplicaCalculator {
         samples: &'a [PodResourceMetrics<'a>],
         now_ms: i64,
     ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
-        self.resource_average_value_replicas_cached(
+        self.resource_average_value_replicas_in(
             current_replicas,
             target_milli,
             resource,
             container,
-            pods,
-            samples,
+            PodList::Each(pods),
+            Samples::Each(samples),
             now_ms,
             &mut Alignments::default(),
         )
     }
 
-    /// [`Self::resource_average_value_replicas`], remembering which sample lists are aligned with the pods.
+    /// [`Self::resource_average_value_replicas`] for pods one by one or in cohorts, remembering
+    /// which sample lists are aligned with the pods.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn resource_average_value_replicas_cached<'a>(
+    pub(crate) fn resource_average_value_replicas_in<'a>(
         &self,
         current_replicas: i32,
         target_milli: i64,
         resource: ResourceName<'a>,
         container: Option<&'a str>,
-        pods: &'a [Pod<'a>],
-        samples: &'a [PodResourceMetrics<'a>],
+        pods: PodList<'a>,
+        samples: Samples<'a, PodResourceMetrics<'a>>,
         now_ms: i64,
         alignments: &mut Alignments,
     ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
         check_target("target.averageValue", target_milli)?;
-        if samples.is_empty() {
+        if samples.is_empty_for(pods) {
             return Err(ReplicaCalcError::NoResourceMetrics { resource });
         }
-        let set = SampleSet::Resource {
-            items: samples,
-            resource,
-            container,
-        };
+        let inputs = PodInputs::of_resource(pods, samples, resource, container)?;
         let target = Target::Plain {
             milli: target_milli,
         };
         let (replicas, first) = self.pod_based(
             current_replicas,
-            set,
+            inputs,
             target,
             Some(resource),
-            pods,
             now_ms,
             alignments,
         )?;
@@ -282,45 +275,49 @@ impl ReplicaCalculator {
         samples: &'a [PodMetricSample<'a>],
         now_ms: i64,
     ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
-        self.pods_metric_replicas_cached(
+        self.pods_metric_replicas_in(
             current_replicas,
             target_milli,
             metric,
-            pods,
-            samples,
+            PodList::Each(pods),
+            Samples::Each(samples),
             now_ms,
             &mut Alignments::default(),
         )
     }
 
-    /// [`Self::pods_metric_replicas`], remembering which sample lists are aligned with the pods.
+    /// [`Self::pods_metric_replicas`] for pods one by one or in cohorts, remembering which
+    /// sample lists are aligned with the pods.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn pods_metric_replicas_cached<'a>(
+    pub(crate) fn pods_metric_replicas_in<'a>(
         &self,
         current_replicas: i32,
         target_milli: i64,
         metric: &'a str,
-        pods: &'a [Pod<'a>],
-        samples: &'a [PodMetricSample<'a>],
+        pods: PodList<'a>,
+        samples: Samples<'a, PodMetricSample<'a>>,
         now_ms: i64,
         alignments: &mut Alignments,
     ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
         check_target("target.averageValue", target_milli)?;
-        if samples.is_empty() {
+        if samples.is_empty_for(pods) {
             return Err(ReplicaCalcError::NoPodMetrics { metric });
         }
+        let inputs = match (pods, samples) {
+            (PodList::Each(pods), Samples::Each(items)) => PodInputs::Each {
+                pods,
+                samples: SampleSet::Pods(items),
+            },
+            (PodList::Cohorts(cohorts), Samples::Cohorts(samples)) => {
+                PodInputs::Cohorts { cohorts, samples }
+            }
+            _ => return Err(ReplicaCalcError::DataMismatch),
+        };
         let target = Target::Plain {
             milli: target_milli,
         };
-        let (replicas, first) = self.pod_based(
-            current_replicas,
-            SampleSet::Pods(samples),
-            target,
-            None,
-            pods,
-            now_ms,
-            alignments,
-        )?;
+        let (replicas, first) =
+            self.pod_based(current_replicas, inputs, target, None, now_ms, alignments)?;
         Ok(ValueProposal {
             replicas,
             usage_milli: first.usage,
@@ -338,6 +335,22 @@ impl ReplicaCalculator {
         target_milli: i64,
         value_milli: i64,
         pods: &'a [Pod<'a>],
+    ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
+        self.object_value_replicas_in(
+            current_replicas,
+            target_milli,
+            value_milli,
+            PodList::Each(pods),
+        )
+    }
+
+    /// [`Self::object_value_replicas`] for pods one by one or in cohorts.
+    pub(crate) fn object_value_replicas_in<'a>(
+        &self,
+        current_replicas: i32,
+        target_milli: i64,
+        value_milli: i64,
+        pods: PodList<'a>,
     ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
         check_target("target.value", target_milli)?;
         let ratio = value_milli as f64 / target_milli as f64;
@@ -386,6 +399,24 @@ impl ReplicaCalculator {
         values_milli: &[i64],
         metric: &'a str,
         pods: &'a [Pod<'a>],
+    ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
+        self.external_value_replicas_in(
+            current_replicas,
+            target_milli,
+            values_milli,
+            metric,
+            PodList::Each(pods),
+        )
+    }
+
+    /// [`Self::external_value_replicas`] for pods one by one or in cohorts.
+    pub(crate) fn external_value_replicas_in<'a>(
+        &self,
+        current_replicas: i32,
+        target_milli: i64,
+        values_milli: &[i64],
+        metric: &'a str,
+        pods: PodList<'a>,
     ) -> Result<ValueProposal, ReplicaCalcError<'a>> {
         check_target("target.value", target_milli)?;
         if values_milli.is_empty() {
@@ -453,7 +484,7 @@ impl ReplicaCalculator {
         &self,
         current_replicas: i32,
         usage_ratio: f64,
-        pods: &'a [Pod<'a>],
+        pods: PodList<'a>,
     ) -> Result<i32, ReplicaCalcError<'a>> {
         if current_replicas == 0 {
             // Scale from (or to) zero: neither tolerance nor pods apply.
@@ -466,8 +497,7 @@ impl ReplicaCalculator {
         if pods.is_empty() {
             return Err(ReplicaCalcError::NoPodsReturned);
         }
-        let ready = pods.iter().filter(|p| p.is_running_and_ready()).count();
-        let replicas = usage_ratio * ready as f64;
+        let replicas = usage_ratio * pods.ready_count() as f64;
         Ok(if replicas > f64::from(i32::MAX) {
             i32::MAX
         } else {
@@ -476,22 +506,56 @@ impl ReplicaCalculator {
     }
 
     /// The shared body of GetResourceReplicas and calcPlainMetricReplicas.
-    #[allow(clippy::too_many_arguments)]
     fn pod_based<'a>(
         &self,
         current_replicas: i32,
-        samples: SampleSet<'a>,
+        inputs: PodInputs<'a>,
         target: Target<'a>,
         resource: Option<ResourceName<'a>>,
-        pods: &'a [Pod<'a>],
         now_ms: i64,
         alignments: &mut Alignments,
     ) -> Result<(i32, FirstPass), ReplicaCalcError<'a>> {
+        // Filled in place: the totals are a few hundred bytes, not worth moving.
+        let mut totals = Totals::default();
+        match inputs {
+            PodInputs::Each { pods, samples } => {
+                self.tally_pods(
+                    pods,
+                    samples,
+                    target,
+                    resource,
+                    now_ms,
+                    alignments,
+                    &mut totals,
+                )?;
+            }
+            PodInputs::Cohorts { cohorts, samples } => {
+                self.tally_cohorts(cohorts, samples, target, resource, now_ms, &mut totals)?;
+            }
+        }
+        self.proposal(current_replicas, &totals, target)
+    }
+
+    /// One pass over the pods, each matched to its sample by name [groupPods, calculateRequests].
+    #[allow(clippy::too_many_arguments)]
+    fn tally_pods<'a>(
+        &self,
+        pods: &'a [Pod<'a>],
+        samples: SampleSet<'a>,
+        target: Target<'a>,
+        resource: Option<ResourceName<'a>>,
+        now_ms: i64,
+        alignments: &mut Alignments,
+        totals: &mut Totals<'a>,
+    ) -> Result<(), ReplicaCalcError<'a>> {
         if pods.is_empty() {
             return Err(ReplicaCalcError::NoPodsReturned);
         }
-        let mut tally = Tally::default();
-        let mut request_error = None;
+        let Totals {
+            tally,
+            request_error,
+            ..
+        } = totals;
         let mut lookup = Lookup::default();
         let key = AlignmentKey::of(&samples, pods);
         let known_aligned = alignments.contains(key);
@@ -509,45 +573,115 @@ impl ReplicaCalculator {
                 (position.is_some(), position.and_then(|p| samples.sample(p)))
             };
             if listed {
-                matched = matched.wrapping_add(1);
+                matched = matched.saturating_add(1);
             }
             if let Some(s) = sample {
-                matched_count = matched_count.wrapping_add(1);
-                matched_sum = matched_sum.wrapping_add(i128::from(s.value));
+                matched_count = matched_count.saturating_add(1);
+                matched_sum = matched_sum.saturating_add(i128::from(s.value));
             }
             let class = classify(pod, sample.map(|s| s.timing), cpu, &self.readiness, now_ms);
-            // calculateRequests covers every listed pod, ignored and unready ones too.
-            let request = match target {
-                Target::Utilization {
-                    resource,
-                    container,
-                    ..
-                } => match pod.request(resource, container, self.pod_level_resources) {
-                    Ok(request) => i128::from(request),
-                    Err(error) => {
-                        request_error.get_or_insert(error);
-                        0
-                    }
-                },
-                Target::Plain { .. } => 0,
-            };
-            tally.add(class, sample.map(|s| s.value), request, target);
+            let request = self.request(pod, target).unwrap_or_else(|error| {
+                request_error.get_or_insert(error);
+                0
+            });
+            tally.add(
+                class,
+                sample.map(|s| i128::from(s.value)),
+                1,
+                request,
+                target,
+            );
         }
         if aligned && !known_aligned {
             alignments.insert(key);
         }
         // Samples for pods not in the list ("superfluous") still count, as in upstream's map.
-        let (total_count, total_sum) = if matched == samples.len() {
+        (totals.total_count, totals.total_sum) = if matched == samples.len() {
             (matched_count, matched_sum)
         } else {
             samples.totals()
         };
-        let map_count = total_count.saturating_sub(tally.removed_count);
-        let map_sum = total_sum.saturating_sub(tally.removed_sum);
+        Ok(())
+    }
+
+    /// One pass over cohorts, each weighing as its pods: the same classification and requests
+    /// as [`Self::tally_pods`] gives each of them.
+    fn tally_cohorts<'a>(
+        &self,
+        cohorts: &'a [PodCohort<'a>],
+        samples: &'a [Option<CohortSample>],
+        target: Target<'a>,
+        resource: Option<ResourceName<'a>>,
+        now_ms: i64,
+        totals: &mut Totals<'a>,
+    ) -> Result<(), ReplicaCalcError<'a>> {
+        if PodList::Cohorts(cohorts).is_empty() {
+            return Err(ReplicaCalcError::NoPodsReturned);
+        }
+        if samples.len() != cohorts.len() {
+            return Err(ReplicaCalcError::DataMismatch);
+        }
+        let Totals {
+            tally,
+            total_count,
+            total_sum,
+            request_error,
+        } = totals;
+        let cpu = resource == Some(ResourceName::Cpu);
+        for (cohort, sample) in cohorts.iter().zip(samples) {
+            if cohort.count == 0 {
+                continue;
+            }
+            if let Some(s) = sample {
+                *total_count = total_count.saturating_add(cohort.count as usize);
+                *total_sum = total_sum.saturating_add(s.sum_milli);
+            }
+            let timing = sample.map(|s| s.timing);
+            let class = classify(&cohort.pod, timing, cpu, &self.readiness, now_ms);
+            let request = self.request(&cohort.pod, target).unwrap_or_else(|error| {
+                request_error.get_or_insert(error);
+                0
+            });
+            tally.add(
+                class,
+                sample.map(|s| s.sum_milli),
+                cohort.count,
+                request,
+                target,
+            );
+        }
+        Ok(())
+    }
+
+    /// The pod's request for a Utilization target [calculateRequests]; plain targets need none.
+    fn request<'a>(&self, pod: &Pod<'a>, target: Target<'a>) -> Result<i128, ReplicaCalcError<'a>> {
+        match target {
+            Target::Utilization {
+                resource,
+                container,
+                ..
+            } => pod
+                .request(resource, container, self.pod_level_resources)
+                .map(i128::from),
+            Target::Plain { .. } => Ok(0),
+        }
+    }
+
+    /// The replica count from the totals of one pass: the first pass over ready pods, then the
+    /// second with missing and unready pods filled in [GetResourceReplicas,
+    /// calcPlainMetricReplicas].
+    fn proposal<'a>(
+        &self,
+        current_replicas: i32,
+        totals: &Totals<'a>,
+        target: Target<'a>,
+    ) -> Result<(i32, FirstPass), ReplicaCalcError<'a>> {
+        let tally = &totals.tally;
+        let (map_count, map_sum) = totals.map();
         if map_count == 0 {
             return Err(ReplicaCalcError::NoMetricsForTargetedPods);
         }
-        if let Some(error) = request_error {
+        if let Some(error) = totals.request_error {
             return Err(error);
         }
 
@@ -645,9 +779,22 @@ impl ReplicaCalculator {
 /// position of the pod list. Metrics of one HPA often share one list (CPU and memory both come
 /// from the resource metrics API): after the first pass has matched it name by name, the others
 /// read it by position.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Alignments {
     known: heapless::Vec<AlignmentKey, 4>,
+}
+
+impl Default for Alignments {
+    fn default() -> Self {
+        Self { known: no_keys() }
+    }
+}
+
+/// An empty list of keys, made out of line: built inside a decision, the compiler zeroes its
+/// buffer (uninitialized by design) on every call.
+#[inline(never)]
+fn no_keys() -> heapless::Vec<AlignmentKey, 4> {
+    heapless::Vec::new()
 }
 
 /// A sample list and a pod list, by address and length: the same borrowed slices within one
@@ -690,17 +837,29 @@ struct FirstPass {
 }
 
 impl Tally {
-    fn add(&mut self, class: PodClass, sample: Option<i64>, request: i128, target: Target<'_>) {
-        let sample = sample.map(i128::from);
+    /// Adds `count` pods of `class`, each requesting `request`, whose samples sum to `sample`
+    /// (`None`: they have none).
+    fn add(
+        &mut self,
+        class: PodClass,
+        sample: Option<i128>,
+        count: u32,
+        request: i128,
+        target: Target<'_>,
+    ) {
+        // A request is an i64 and a count a u32: their product is far inside i128.
+        let weight = i128::from(count);
+        let requests = request.wrapping_mul(weight);
+        let count = count as usize;
         match class {
             PodClass::Ready => {
-                self.ready_count = self.ready_count.wrapping_add(1);
-                self.ready_sum = self.ready_sum.wrapping_add(sample.unwrap_or(0));
-                self.ready_requests = self.ready_requests.wrapping_add(request);
+                self.ready_count = self.ready_count.saturating_add(count);
+                self.ready_sum = self.ready_sum.saturating_add(sample.unwrap_or(0));
+                self.ready_requests = self.ready_requests.saturating_add(requests);
             }
             PodClass::Missing => {
-                self.missing_count = self.missing_count.wrapping_add(1);
-                self.missing_requests = self.missing_requests.wrapping_add(request);
+                self.missing_count = self.missing_count.saturating_add(count);
+                self.missing_requests = self.missing_requests.saturating_add(requests);
                 if let Target::Utilization { percent, .. } = target {
                     // On a scale-down a missing pod is assumed at max(100%, target) of its request.
                     let fallback = i128::from(percent.max(100));
@@ -708,21 +867,83 @@ impl Tally {
                         .saturating_mul(fallback)
                         .checked_div(100)
                         .unwrap_or(0);
+                    // Under 2^95 before the count, as the request is an i64 and the percent an i32.
+                    let fill = fill.wrapping_mul(weight);
                     self.missing_fill = self.missing_fill.saturating_add(fill);
                 }
             }
             PodClass::Unready | PodClass::Ignored => {
                 if class == PodClass::Unready {
-                    self.unready_count = self.unready_count.wrapping_add(1);
-                    self.unready_requests = self.unready_requests.wrapping_add(request);
+                    self.unready_count = self.unready_count.saturating_add(count);
+                    self.unready_requests = self.unready_requests.saturating_add(requests);
                 }
                 // removeMetricsForPods: their samples leave the map.
                 if let Some(value) = sample {
-                    self.removed_count = self.removed_count.wrapping_add(1);
-                    self.removed_sum = self.removed_sum.wrapping_add(value);
+                    self.removed_count = self.removed_count.saturating_add(count);
+                    self.removed_sum = self.removed_sum.saturating_add(value);
                 }
             }
         }
+    }
+}
+
+/// The pods and their samples for one pod-based metric: one by one, or in cohorts.
+#[derive(Debug, Clone, Copy)]
+enum PodInputs<'a> {
+    Each {
+        pods: &'a [Pod<'a>],
+        samples: SampleSet<'a>,
+    },
+    Cohorts {
+        cohorts: &'a [PodCohort<'a>],
+        samples: &'a [Option<CohortSample>],
+    },
+}
+
+impl<'a> PodInputs<'a> {
+    /// The inputs of a Resource or ContainerResource metric.
+    fn of_resource(
+        pods: PodList<'a>,
+        samples: Samples<'a, PodResourceMetrics<'a>>,
+        resource: ResourceName<'a>,
+        container: Option<&'a str>,
+    ) -> Result<Self, ReplicaCalcError<'a>> {
+        match (pods, samples) {
+            (PodList::Each(pods), Samples::Each(items)) => Ok(Self::Each {
+                pods,
+                samples: SampleSet::Resource {
+                    items,
+                    resource,
+                    container,
+                },
+            }),
+            (PodList::Cohorts(cohorts), Samples::Cohorts(samples)) => {
+                Ok(Self::Cohorts { cohorts, samples })
+            }
+            _ => Err(ReplicaCalcError::DataMismatch),
+        }
+    }
+}
+
+/// What one pass over pods and samples found.
+#[derive(Debug, Default)]
+struct Totals<'a> {
+    tally: Tally,
+    /// Entries of upstream's sample map: the samples with a value, of listed pods or not.
+    total_count: usize,
+    /// Their sum.
+    total_sum: i128,
+    /// The first pod whose request could not be read.
+    request_error: Option<ReplicaCalcError<'a>>,
+}
+
+impl Totals<'_> {
+    /// The size and sum of the sample map once unready and ignored pods' samples left it.
+    fn map(&self) -> (usize, i128) {
+        (
+            self.total_count.saturating_sub(self.tally.removed_count),
+            self.total_sum.saturating_sub(self.tally.removed_sum),
+        )
     }
 }
 

@@ -23,6 +23,20 @@ pub(crate) enum Slot {
     Append,
 }
 
+/// No index: a history holds fewer entries than `usize::MAX`.
+const NONE: usize = usize::MAX;
+
+impl Slot {
+    /// Over the last entry that left every window (`NONE`: there is none), or at the end.
+    fn after(last_expired: usize) -> Self {
+        if last_expired == NONE {
+            Self::Append
+        } else {
+            Self::Overwrite(last_expired)
+        }
+    }
+}
+
 /// A stabilized count and where to record the unstabilized one.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Stabilized {
@@ -40,15 +54,18 @@ pub(crate) fn plan_legacy(
 ) -> Stabilized {
     let cutoff = now_ms.saturating_sub(window_ms);
     let mut replicas = desired;
-    let mut slot = Slot::Append;
+    let mut last_expired = NONE;
     for (index, rec) in history.iter().enumerate() {
         if rec.timestamp_ms < cutoff {
-            slot = Slot::Overwrite(index);
+            last_expired = index;
         } else if rec.replicas > replicas {
             replicas = rec.replicas;
         }
     }
-    Stabilized { replicas, slot }
+    Stabilized {
+        replicas,
+        slot: Slot::after(last_expired),
+    }
 }
 
 /// Stabilization with `behavior` windows [stabilizeRecommendationWithBehaviors]: a scale-up goes
@@ -64,9 +81,11 @@ pub(crate) fn plan_with_behavior(
 ) -> Stabilized {
     let up_cutoff = now_ms.saturating_sub(up_window_ms);
     let down_cutoff = now_ms.saturating_sub(down_window_ms);
+    // Before both cutoffs: before the earlier one.
+    let expired_before = up_cutoff.min(down_cutoff);
     let mut up = desired;
     let mut down = desired;
-    let mut slot = Slot::Append;
+    let mut last_expired = NONE;
     for (index, rec) in history.iter().enumerate() {
         if rec.timestamp_ms > up_cutoff {
             up = up.min(rec.replicas);
@@ -74,10 +93,11 @@ pub(crate) fn plan_with_behavior(
         if rec.timestamp_ms > down_cutoff {
             down = down.max(rec.replicas);
         }
-        if rec.timestamp_ms < up_cutoff && rec.timestamp_ms < down_cutoff {
-            slot = Slot::Overwrite(index);
+        if rec.timestamp_ms < expired_before {
+            last_expired = index;
         }
     }
+    let slot = Slot::after(last_expired);
     let mut replicas = current;
     if replicas < up {
         replicas = up;

@@ -178,6 +178,32 @@ impl<'a> CronTrigger<'a> {
         let zone = self.check_zone().map_err(CronEvaluationError::Zone)?;
         let next_start_ms = self.start.next_after(now_ms, zone);
         let next_end_ms = self.end.next_after(now_ms, zone);
+        Ok(self.activity(now_ms, zone, next_start_ms, next_end_ms))
+    }
+
+    /// [`Self::evaluate`] in the trigger's zone, already loaded, reusing the next firings of
+    /// an earlier evaluation while they still hold (see `Schedule::next_after_holding`): the
+    /// same activity, at a fraction of the cost, for a caller that evaluates at instants that
+    /// do not go back, such as a simulation.
+    pub(crate) fn evaluate_in(
+        &self,
+        zone: Zone,
+        held: &mut HeldFirings,
+        now_ms: i64,
+    ) -> CronActivity {
+        let next_start_ms = held.start.next_after(&self.start, zone, now_ms);
+        let next_end_ms = held.end.next_after(&self.end, zone, now_ms);
+        self.activity(now_ms, zone, next_start_ms, next_end_ms)
+    }
+
+    /// The activity at `now_ms` given the next firings [cronScaler.GetMetricsAndActivity].
+    fn activity(
+        &self,
+        now_ms: i64,
+        zone: Zone,
+        next_start_ms: Option<i64>,
+        next_end_ms: Option<i64>,
+    ) -> CronActivity {
         let active = match self.window_mode {
             // KEDA's two-branch test as written, not its usual reduction to "the next end comes
             // no later than the next start": robfig's Next can return an instant at or before
@@ -209,12 +235,12 @@ impl<'a> CronTrigger<'a> {
         } else {
             0.0
         };
-        Ok(CronActivity {
+        CronActivity {
             active,
             metric_value,
             next_start_ms,
             next_end_ms,
-        })
+        }
     }
 
     /// The metric name KEDA gives the trigger's external metric [GenerateMetricNameWithIndex,
@@ -222,6 +248,37 @@ impl<'a> CronTrigger<'a> {
     /// `?` and `,` spelled `x`, `Sl`, `Qm` and `Cm`, and `/ . : % ( )` turned into `-`.
     pub const fn metric_name(&self) -> CronMetricName<'a> {
         CronMetricName { trigger: *self }
+    }
+}
+
+/// The next firings of a trigger's two schedules as of an earlier evaluation, with the
+/// instants they hold for: what [`CronTrigger::evaluate_in`] reuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct HeldFirings {
+    start: HeldFiring,
+    end: HeldFiring,
+}
+
+/// A schedule's next firing after any instant in `from_ms..until_ms` (empty at first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct HeldFiring {
+    from_ms: i64,
+    until_ms: i64,
+    next_ms: Option<i64>,
+}
+
+impl HeldFiring {
+    /// `schedule`'s next firing after `now_ms`, looked up again unless it still holds.
+    fn next_after(&mut self, schedule: &Schedule, zone: Zone, now_ms: i64) -> Option<i64> {
+        if !(self.from_ms..self.until_ms).contains(&now_ms) {
+            let (next_ms, until_ms) = schedule.next_after_holding(now_ms, zone);
+            *self = Self {
+                from_ms: now_ms,
+                until_ms,
+                next_ms,
+            };
+        }
+        self.next_ms
     }
 }
 
@@ -394,3 +451,71 @@ impl fmt::Display for CronEvaluationError<'_> {
 }
 
 impl core::error::Error for CronEvaluationError<'_> {}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )]
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const ZONES: [&str; 6] = [
+        "UTC",
+        "Europe/Berlin",
+        "America/Sao_Paulo",
+        "Australia/Lord_Howe",
+        "Pacific/Chatham",
+        "Asia/Kolkata",
+    ];
+
+    const WINDOWS: [(&str, &str); 5] = [
+        ("*/10 * * * *", "5-59/10 * * * *"),
+        ("0 8 * * 1-5", "0 20 * * 1-5"),
+        ("30 2 * * *", "45 3 * * *"),
+        ("* 1 */2 * *", "59 1 */2 * *"),
+        ("0 0 1 * *", "0 12 15 * *"),
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Reusing next firings while they hold gives every evaluation KEDA's, across offset
+        /// changes too.
+        #[test]
+        fn evaluating_with_held_firings_is_evaluating(
+            zone in 0..ZONES.len(),
+            window in 0..WINDOWS.len(),
+            // Spring 2018 to autumn 2025, near offset changes more often than not.
+            start_s in prop_oneof![
+                1_520_000_000i64..1_760_000_000,
+                Just(1_541_200_000i64),
+                Just(1_711_843_000i64),
+                Just(1_729_987_000i64),
+            ],
+            step_s in prop::sample::select(&[1i64, 15, 30, 60, 900, 3_600][..]),
+        ) {
+            let (start, end) = WINDOWS[window];
+            let metadata = [
+                ("timezone", ZONES[zone]),
+                ("start", start),
+                ("end", end),
+                ("desiredReplicas", "2"),
+            ];
+            let trigger = CronTrigger::from_metadata(&metadata, 0).unwrap();
+            let loaded = trigger.check_zone().unwrap();
+            let mut held = HeldFirings::default();
+            for k in 0..400 {
+                let now_ms = (start_s + k * step_s) * 1000;
+                prop_assert_eq!(
+                    trigger.evaluate_in(loaded, &mut held, now_ms),
+                    trigger.evaluate(now_ms).unwrap(),
+                    "at {}", now_ms
+                );
+            }
+        }
+    }
+}

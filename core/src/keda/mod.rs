@@ -7,6 +7,7 @@
 mod cron_trigger;
 mod scaled_object;
 
+pub(crate) use cron_trigger::HeldFirings;
 pub use cron_trigger::{
     CronActivity, CronEvaluationError, CronMetadataError, CronMetricName, CronTrigger,
     CronValidationError, MetricNameForm, WindowMode,

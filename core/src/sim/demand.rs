@@ -163,10 +163,8 @@ impl Demand<'_> {
                 cpu_per_request_us, ..
             } => {
                 // milli-requests/s times core-us per request is 10^6 millicores.
-                let cpu = value
-                    .saturating_mul(wide(cpu_per_request_us))
-                    .checked_div(1_000_000)
-                    .unwrap_or(0);
+                let cpu = value.saturating_mul(wide(cpu_per_request_us));
+                let cpu = divide(cpu, 1_000_000);
                 (cpu, Some(cpu_per_request_us))
             }
             Self::ClosedLoop {
@@ -176,28 +174,16 @@ impl Demand<'_> {
             } => {
                 let cost = wide(cpu_per_request_us.max(1));
                 let speed = wide(pod_capacity_m.clamp(1, ONE_CORE_M));
-                let response_us = cost
-                    .saturating_mul(wide(ONE_CORE_M))
-                    .checked_div(speed)
-                    .unwrap_or(0);
+                let response_us = divide(cost.saturating_mul(wide(ONE_CORE_M)), speed);
                 let cycle_us =
                     response_us.saturating_add(wide(think_time_ms.max(0)).saturating_mul(1000));
-                let per_client_m = cost
-                    .saturating_mul(wide(ONE_CORE_M))
-                    .checked_div(cycle_us)
-                    .unwrap_or(0);
+                let per_client_m = divide(cost.saturating_mul(wide(ONE_CORE_M)), cycle_us);
                 (value.saturating_mul(per_client_m), Some(cpu_per_request_us))
             }
         };
         let served = offered.min(capacity);
-        let throughput = cost_us.map(|cost| {
-            saturate(
-                served
-                    .saturating_mul(1_000_000)
-                    .checked_div(wide(cost.max(1)))
-                    .unwrap_or(0),
-            )
-        });
+        let throughput = cost_us
+            .map(|cost| saturate(divide(served.saturating_mul(1_000_000), wide(cost.max(1)))));
         Load {
             offered_m: saturate(offered),
             served_m: saturate(served),
@@ -212,6 +198,17 @@ fn positive(field: &'static str, value: i64) -> Result<(), SimError> {
     } else {
         Err(SimError::InvalidField { field, value })
     }
+}
+
+/// `a / b` truncated, 0 for a zero `b`; in 64 bits when both fit, as 128-bit division is a slow
+/// library call.
+fn divide(a: i128, b: i128) -> i128 {
+    if let (Ok(a), Ok(b)) = (i64::try_from(a), i64::try_from(b)) {
+        if let Some(quotient) = a.checked_div(b) {
+            return i128::from(quotient);
+        }
+    }
+    a.checked_div(b).unwrap_or(0)
 }
 
 fn saturate(value: i128) -> i64 {

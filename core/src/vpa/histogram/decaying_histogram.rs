@@ -175,8 +175,42 @@ impl<const N: usize> DecayingHistogram<N> {
     /// As [`Histogram::add_sample`]; [`HistogramError::WeightOverflow`] also when the decayed
     /// weight itself is not finite. Nothing changes on error.
     pub fn add_sample(&mut self, value: f64, weight: f64, t_ms: i64) -> Result<(), HistogramError> {
+        self.add_samples(value, weight, t_ms, 1)
+    }
+
+    /// [`Self::add_sample`] `count` times over, as for `count` containers measured alike: the
+    /// bucket and the decayed weight are found once (the reference moves at most at the first
+    /// add, so the later ones would find the same), then added one at a time, so the weights
+    /// come out bit for bit as from `count` separate calls.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::add_sample`]; the adds before the refused one stay.
+    pub(crate) fn add_samples(
+        &mut self,
+        value: f64,
+        weight: f64,
+        t_ms: i64,
+        count: u32,
+    ) -> Result<(), HistogramError> {
+        let Some(more) = count.checked_sub(1) else {
+            return Ok(());
+        };
         let (bucket, decayed) = self.decay(value, weight, t_ms, true)?;
         self.histogram.add_to(bucket, decayed);
+        // Positive weights only grow the sums: when twice all the rest fits, every partial sum
+        // does, and the checks can be skipped.
+        let rest = decayed * f64::from(more);
+        if self.histogram.can_add(bucket, rest + rest, 1.0) {
+            self.histogram.add_to_times(bucket, decayed, more);
+            return Ok(());
+        }
+        for _ in 0..more {
+            if !self.histogram.can_add(bucket, decayed, 1.0) {
+                return Err(HistogramError::WeightOverflow { weight: decayed });
+            }
+            self.histogram.add_to(bucket, decayed);
+        }
         Ok(())
     }
 

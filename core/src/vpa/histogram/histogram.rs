@@ -215,6 +215,26 @@ impl<const N: usize> Histogram<N> {
     }
 
     /// [`Self::add_sample`] for a validated sample, its bucket found.
+    /// [`Self::add_to`] `count` times over, once adding `count` times `weight` is known to stay
+    /// finite: the same additions, one at a time, and the same range (a bucket's weight only
+    /// grows, so it reaches epsilon by its last addition if by any).
+    pub(crate) fn add_to_times(&mut self, bucket: usize, weight: f64, count: u32) {
+        let Some(slot) = self.bucket_weight.get_mut(bucket) else {
+            return;
+        };
+        let (mut bucket_weight, mut total) = (*slot, self.total_weight);
+        for _ in 0..count {
+            bucket_weight += weight;
+            total += weight;
+        }
+        *slot = bucket_weight;
+        self.total_weight = total;
+        if count > 0 && bucket_weight >= self.options.epsilon() {
+            self.min_bucket = self.min_bucket.min(bucket);
+            self.max_bucket = self.max_bucket.max(bucket);
+        }
+    }
+
     pub(crate) fn add_to(&mut self, bucket: usize, weight: f64) {
         let Some(slot) = self.bucket_weight.get_mut(bucket) else {
             return;

@@ -126,6 +126,29 @@ impl AggregateContainerState<DecayingHistogram> {
         ))
     }
 
+    /// [`Self::add_cpu_sample`] for `count` containers measured alike at the same instant:
+    /// the histogram's weights come out bit for bit as from `count` calls, with one bucket
+    /// lookup.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::add_cpu_sample`]; the samples added before the refused one stay, uncounted.
+    pub(crate) fn add_cpu_samples(
+        &mut self,
+        measure_start_ms: i64,
+        usage_m: i64,
+        count: u32,
+    ) -> Result<(), HistogramError> {
+        self.cpu_usage.add_samples(
+            cores_from_cpu_amount(usage_m),
+            MIN_SAMPLE_WEIGHT,
+            measure_start_ms,
+            count,
+        )?;
+        self.count_cpu_samples(measure_start_ms, count);
+        Ok(())
+    }
+
     /// The aggregate as upstream checkpoints it, version `"v3"`, written at `now_ms`
     /// [AggregateContainerState.SaveToCheckpoint].
     ///
@@ -214,14 +237,20 @@ impl<H: SampleHistogram> AggregateContainerState<H> {
             MIN_SAMPLE_WEIGHT,
             measure_start_ms,
         )?;
+        self.count_cpu_samples(measure_start_ms, 1);
+        Ok(())
+    }
+
+    /// The first and last sample times and the count, after `count` CPU samples at
+    /// `measure_start_ms` [AggregateContainerState.addCPUSample].
+    fn count_cpu_samples(&mut self, measure_start_ms: i64, count: u32) {
         if measure_start_ms > self.last_sample_start_ms {
             self.last_sample_start_ms = measure_start_ms;
         }
         if is_zero(self.first_sample_start_ms) || measure_start_ms < self.first_sample_start_ms {
             self.first_sample_start_ms = measure_start_ms;
         }
-        self.total_samples_count = self.total_samples_count.saturating_add(1);
-        Ok(())
+        self.total_samples_count = self.total_samples_count.saturating_add(i64::from(count));
     }
 
     /// Adds a memory peak of `usage_bytes` with weight 1.0 at `time_ms`, which the container

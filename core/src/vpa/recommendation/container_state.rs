@@ -130,12 +130,23 @@ impl ContainerState {
         measure_start_ms: i64,
         usage_m: i64,
     ) -> Result<bool, H::Error> {
-        if usage_m < 0 || measure_start_ms <= self.last_cpu_sample_start_ms {
+        if !self.accepts_cpu_sample(measure_start_ms, usage_m) {
             return Ok(false);
         }
         aggregate.add_cpu_sample(measure_start_ms, usage_m)?;
         self.last_cpu_sample_start_ms = measure_start_ms;
         Ok(true)
+    }
+
+    /// Whether [`Self::add_cpu_sample`] would take this sample: a usage that is not negative,
+    /// strictly after the latest accepted sample [ContainerState.addCPUSample].
+    pub(crate) const fn accepts_cpu_sample(&self, measure_start_ms: i64, usage_m: i64) -> bool {
+        usage_m >= 0 && measure_start_ms > self.last_cpu_sample_start_ms
+    }
+
+    /// Notes a sample [`Self::accepts_cpu_sample`] took, once its aggregate has it.
+    pub(crate) const fn note_cpu_sample(&mut self, measure_start_ms: i64) {
+        self.last_cpu_sample_start_ms = measure_start_ms;
     }
 
     /// Adds a memory sample (working set, in bytes) [ContainerState.addMemorySample].
@@ -155,16 +166,34 @@ impl ContainerState {
         measure_start_ms: i64,
         usage_bytes: i64,
     ) -> Result<bool, H::Error> {
-        self.add_memory(aggregate, measure_start_ms, usage_bytes, false)
+        self.add_memory(aggregate, measure_start_ms, usage_bytes, false, 1)
     }
 
-    /// The shared path of usage and OOM memory samples [ContainerState.addMemorySample].
+    /// [`Self::add_memory_sample`] for `count` containers in this same state measured alike: the
+    /// aggregate receives what `count` such containers would each send it, in the same order.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::add_memory_sample`].
+    pub(crate) fn add_memory_samples<H: SampleHistogram>(
+        &mut self,
+        aggregate: &mut AggregateContainerState<H>,
+        measure_start_ms: i64,
+        usage_bytes: i64,
+        count: u32,
+    ) -> Result<bool, H::Error> {
+        self.add_memory(aggregate, measure_start_ms, usage_bytes, false, count)
+    }
+
+    /// The shared path of usage and OOM memory samples [ContainerState.addMemorySample], for
+    /// `count` containers in this state.
     fn add_memory<H: SampleHistogram>(
         &mut self,
         aggregate: &mut AggregateContainerState<H>,
         ts: i64,
         usage: i64,
         is_oom: bool,
+        count: u32,
     ) -> Result<bool, H::Error> {
         // OOM samples are always processed, even when older than the latest sample.
         if usage < 0 || (!is_oom && ts < self.last_memory_sample_start_ms) {
@@ -177,16 +206,14 @@ impl ContainerState {
         }
         let window_end = self.window_end_ms;
 
+        // The peak a higher sample replaces in the same window.
+        let mut replaced = None;
         let add_new_peak = if ts < window_end {
             // Same window: replace the peak only when this sample is higher. An empty window
             // (no peak yet) takes nothing, as upstream.
             let old_peak = self.max_memory_peak();
-            if old_peak != 0 && usage > old_peak {
-                aggregate.subtract_memory_sample(window_end, old_peak)?;
-                true
-            } else {
-                false
-            }
+            replaced = Some(old_peak);
+            old_peak != 0 && usage > old_peak
         } else {
             // A new window: keep WindowEnd on the grid first_sample + k * interval.
             let interval = aggregate.config.memory_aggregation_interval_ms;
@@ -203,7 +230,12 @@ impl ContainerState {
             true
         };
         if add_new_peak {
-            aggregate.add_memory_sample(self.window_end_ms, usage)?;
+            for _ in 0..count {
+                if let Some(old_peak) = replaced {
+                    aggregate.subtract_memory_sample(window_end, old_peak)?;
+                }
+                aggregate.add_memory_sample(self.window_end_ms, usage)?;
+            }
             if is_oom {
                 self.oom_peak_bytes = usage;
             } else {
@@ -256,7 +288,7 @@ impl ContainerState {
         ));
         let bumped_by_ratio = scale_resource(used, aggregate.config.oom_bump_up_ratio);
         let needed = bumped_by_min.max(bumped_by_ratio);
-        match self.add_memory(aggregate, timestamp_ms, needed, true) {
+        match self.add_memory(aggregate, timestamp_ms, needed, true, 1) {
             Ok(true) => Ok(()),
             Ok(false) => Err(OomError::SampleRejected {
                 memory_needed_bytes: needed,
