@@ -88,3 +88,60 @@ fn an_inverted_policy_names_its_field() -> Result<(), Error> {
     assert_eq!(err.path, "containerPolicies[0].minAllowed");
     Ok(())
 }
+
+/// A replay of one usage for every pod goes to the core as one cohort; the same usage given pod
+/// by pod goes pod by pod. Both must decide alike, step for step, through scale-ups, the
+/// stabilized scale-down and missing samples.
+#[test]
+fn a_uniform_replay_decides_as_the_pods_one_by_one() -> Result<(), Error> {
+    use podscale_bindings::hpa::{ReplayInput, Usage};
+    let hpa = HorizontalPodAutoscaler::new(
+        from_json(&spec("50"))?,
+        from_json(
+            r#"{"podTemplate": {"spec": {"containers": [
+                {"name": "app", "resources": {"requests": {"cpu": "200m"}}}]}}}"#,
+        )?,
+    )?;
+    let steps = 400_usize;
+    let times: Vec<i64> = (0..steps as i64).map(|i| i * 15_000).collect();
+    // Rising, then a plateau, a gap of missing samples, and a fall to idle.
+    let average: Vec<f64> = (0..steps)
+        .map(|i| match i {
+            0..=99 => 20.0 + 3.0 * i as f64,
+            100..=149 => 310.0,
+            150..=154 => f64::NAN,
+            155..=249 => 190.0 - (i - 155) as f64,
+            _ => 7.0,
+        })
+        .collect();
+    let columns = 10;
+    let per_pod: Vec<f64> = average
+        .iter()
+        .flat_map(|v| std::iter::repeat_n(*v, columns))
+        .collect();
+    let run = |usage| {
+        hpa.replay(
+            &mut HpaState::new(),
+            &ReplayInput {
+                times: &times,
+                usage,
+                replicas: None,
+                initial_replicas: Some(1),
+            },
+        )
+    };
+    let cohort = run(Usage::Average(&average))?;
+    let one_by_one = run(Usage::PerPod {
+        values: &per_pod,
+        columns,
+    })?;
+    assert_eq!(cohort.desired_replicas, one_by_one.desired_replicas);
+    assert_eq!(cohort.rescale, one_by_one.rescale);
+    assert_eq!(cohort.metric_replicas, one_by_one.metric_replicas);
+    assert_eq!(cohort.utilization, one_by_one.utilization);
+    // The series does exercise scaling both ways.
+    let most = cohort.desired_replicas.iter().max().copied();
+    assert!(most >= Some(5), "{most:?}");
+    assert_eq!(cohort.desired_replicas.last(), Some(&1));
+    Ok(())
+}

@@ -283,6 +283,18 @@ impl<'h, 'c> Runner<'h, 'c> {
                 (None, Self::milli(total, index)?)
             }
         };
+        if let Some(each) = uniform {
+            return self.run_uniform(
+                spec,
+                config,
+                state,
+                (index, now_ms, replicas),
+                count,
+                each,
+                value,
+                explained,
+            );
+        }
         let single = [ResourceAmount {
             resource: self.resource,
             milli: uniform.flatten().unwrap_or(0),
@@ -369,22 +381,69 @@ impl<'h, 'c> Runner<'h, 'c> {
         let observation = core::Observation::new(replicas, replicas, pods, &data);
         let decision = core::sync(spec, config, state, &observation, now_ms)
             .map_err(|e| Error::refused(format!("step {index}: {e}")))?;
-        let summary = Summary {
-            desired: decision.desired_replicas,
-            rescale: decision.rescale,
-            metric_replicas: decision.metric_replicas,
-            utilization: decision
-                .metrics
-                .first()
-                .and_then(|m| m.as_ref().ok())
-                .and_then(|p| p.current.average_utilization),
-        };
-        let answer = explained.then(|| explain(spec, &decision, state));
+        let (summary, answer) = summarize(spec, &decision, state, explained);
         drop(decision);
         drop(data);
         self.samples = recycle(samples);
         self.pod_values = recycle(pod_values);
         Ok((summary, answer))
+    }
+
+    /// [`Self::run`] when every pod uses the same amount (`each`; `value` is the step's own
+    /// value): the pods reach the core as one cohort ([`core::sync_cohorts`], the same rules as
+    /// [`core::sync`] on the pods one by one), so a step costs the same for 1 pod or 1,000.
+    #[allow(clippy::too_many_arguments)]
+    fn run_uniform(
+        &self,
+        spec: &core::HpaSpec<'_>,
+        config: &core::ControllerConfig,
+        state: &mut HpaState,
+        (index, now_ms, replicas): (usize, i64, i32),
+        count: usize,
+        each: Option<i64>,
+        value: Option<i64>,
+        explained: bool,
+    ) -> Result<(Summary, Option<Decision>)> {
+        let name = self.names.first().map_or("", String::as_str);
+        let cohorts = [core::PodCohort {
+            pod: core::Pod::running_ready(name, self.containers),
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+        }];
+        let timing = core::SampleTiming {
+            timestamp_ms: now_ms,
+            window_ms: self.window_ms,
+        };
+        // `count` pods each sampled at `each`: their sum, as the per-pod path adds them up.
+        let samples = [each.map(|each| core::CohortSample {
+            timing,
+            sum_milli: i128::from(each).saturating_mul(count as i128),
+        })];
+        // No pods: no cohort and no samples, as the per-pod path sees none.
+        let present = usize::from(count > 0);
+        let cohorts = cohorts.get(..present).unwrap_or(&[]);
+        let samples = samples.get(..present).unwrap_or(&[]);
+        let external = [value.unwrap_or(0)];
+        let mut data: heapless::Vec<core::CohortMetricData<'_>, { core::MAX_METRICS }> =
+            heapless::Vec::new();
+        for m in &spec.metrics {
+            let d = match (m, value) {
+                (_, None) | (MetricSpec::Unknown { .. }, _) => core::CohortMetricData::Unavailable,
+                (MetricSpec::Resource { .. } | MetricSpec::ContainerResource { .. }, _) => {
+                    core::CohortMetricData::Resource(samples)
+                }
+                (MetricSpec::Pods { .. }, _) => core::CohortMetricData::Pods(samples),
+                (MetricSpec::Object { .. }, Some(v)) => core::CohortMetricData::Object(v),
+                (MetricSpec::External { .. }, Some(_)) => {
+                    core::CohortMetricData::External(&external)
+                }
+            };
+            // The spec holds at most MAX_METRICS metrics.
+            let _ = data.push(d);
+        }
+        let observation = core::CohortObservation::new(replicas, replicas, cohorts, &data);
+        let decision = core::sync_cohorts(spec, config, state, &observation, now_ms)
+            .map_err(|e| Error::refused(format!("step {index}: {e}")))?;
+        Ok(summarize(spec, &decision, state, explained))
     }
 
     pub(crate) fn step(
@@ -399,6 +458,26 @@ impl<'h, 'c> Runner<'h, 'c> {
         let (_, answer) = self.run(spec, config, state, index, replicas, now_ms, true)?;
         answer.ok_or_else(|| Error::internal("no decision"))
     }
+}
+
+/// A step's summary, and with `explained` the full answer, from the core's decision.
+fn summarize(
+    spec: &core::HpaSpec<'_>,
+    decision: &core::Decision<'_>,
+    state: &HpaState,
+    explained: bool,
+) -> (Summary, Option<Decision>) {
+    let summary = Summary {
+        desired: decision.desired_replicas,
+        rescale: decision.rescale,
+        metric_replicas: decision.metric_replicas,
+        utilization: decision
+            .metrics
+            .first()
+            .and_then(|m| m.as_ref().ok())
+            .and_then(|p| p.current.average_utilization),
+    };
+    (summary, explained.then(|| explain(spec, decision, state)))
 }
 
 impl HorizontalPodAutoscaler {
