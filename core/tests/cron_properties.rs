@@ -80,6 +80,20 @@ fn sao_paulo_midnight_gap_keeps_robfigs_answer() {
     assert!(!schedule.matches(1_541_300_400_000, zone));
 }
 
+/// Chatham's clocks went back from 03:45 to 02:45 on 2024-04-07 (14:00Z on the 6th). From that
+/// instant robfig v3.0.1 answers 13:20Z for `5-59/2 3-23/2 * * *`, 40 minutes *before* it
+/// (checked by running robfig's `Next` itself); podscale gives upstream's answer, and KEDA's
+/// window rule reads it as written (`CronTrigger::evaluate`).
+#[test]
+fn chatham_fall_back_keeps_robfigs_earlier_answer() {
+    let schedule = Schedule::parse("5-59/2 3-23/2 * * *").unwrap();
+    let zone = Zone::from_name("Pacific/Chatham").unwrap();
+    assert_eq!(
+        schedule.next_after(1_712_412_000_000, zone),
+        Some(1_712_409_600_000)
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 

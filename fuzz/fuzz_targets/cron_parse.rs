@@ -182,14 +182,22 @@ fn never_fires(s: &Schedule) -> bool {
         || !(1..=31).any(|d| (0..7).any(|w| s.fires_on_day(d, w)))
 }
 
+/// The largest change of a UTC offset at a DST transition in the tz database, milliseconds.
+const LARGEST_DST_SHIFT_MS: i64 = 2 * 3_600_000;
+
 fn check(schedule: &Schedule, at_ms: i64, zone: Zone) {
     // A `TZ=` prefix overrides the zone the schedule is evaluated in.
     let effective = schedule.zone().unwrap_or(zone);
     let next = schedule.next_after(at_ms, zone);
     if let Some(next) = next {
+        // robfig's Next can answer an instant before `at` when `at` falls in an hour that a
+        // DST change repeats: for `5-59/2 3-23/2 * * *` in Pacific/Chatham from
+        // 2024-04-06T14:00Z it answers 13:20Z, 40 minutes earlier (robfig v3.0.1, run). That is
+        // upstream's answer, kept; an answer earlier than the largest DST shift (Newfoundland's
+        // double daylight time, two hours) is a bug.
         assert!(
-            next > at_ms,
-            "next {next} not after {at_ms} in {effective:?}: {schedule:?}"
+            next > at_ms.saturating_sub(LARGEST_DST_SHIFT_MS),
+            "next {next} long before {at_ms} in {effective:?}: {schedule:?}"
         );
         assert!(
             at_whole_minute(next, effective),
