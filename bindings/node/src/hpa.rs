@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use podscale::hpa as core;
-use podscale_bindings::hpa::{self, ReplayInput, Usage};
+use podscale_bindings::hpa::{self, ReplayInput, Usage, metric_kind_name, template_requests};
 use podscale_bindings::units::format_milli;
 use serde::Serialize;
 
@@ -650,32 +650,6 @@ const DEFAULT_CONTAINER: &str = "app";
 
 /// The metrics pipeline's window for the samples of identical pods (metrics-server's 30 s).
 const SAMPLE_WINDOW_MS: i64 = 30_000;
-
-/// A template container's requests in the core's milli-units (memory in milli-bytes).
-fn template_requests(
-    list: &podscale_controller::manifest::quantity::ResourceList,
-) -> Vec<core::ResourceAmount<'static>> {
-    let mut out = Vec::new();
-    if let Some(cpu) = list.cpu {
-        out.push(core::ResourceAmount::cpu(cpu.0));
-    }
-    if let Some(memory) = list.memory {
-        out.push(core::ResourceAmount::memory(memory.0.saturating_mul(1000)));
-    }
-    out
-}
-
-/// A metric's `type` and its resource or metric name.
-fn metric_kind_name<'a>(metric: &core::MetricSpec<'a>) -> (&'a str, &'a str) {
-    match metric {
-        core::MetricSpec::Resource { name, .. } => ("Resource", name.as_str()),
-        core::MetricSpec::ContainerResource { name, .. } => ("ContainerResource", name.as_str()),
-        core::MetricSpec::Pods { metric, .. } => ("Pods", metric),
-        core::MetricSpec::Object { metric, .. } => ("Object", metric),
-        core::MetricSpec::External { metric, .. } => ("External", metric),
-        core::MetricSpec::Unknown { kind } => (kind, ""),
-    }
-}
 
 /// `value` as JSON (`null` when absent).
 fn json_opt<T: std::fmt::Display>(out: &mut String, value: Option<T>) {

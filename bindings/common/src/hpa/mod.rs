@@ -512,8 +512,9 @@ impl HorizontalPodAutoscaler {
     }
 }
 
-/// A template container's requests in milli-units (memory in milli-bytes).
-fn template_requests(
+/// A template container's requests in the core's milli-units (memory in milli-bytes), as the
+/// replay's pods carry them.
+pub fn template_requests(
     list: &podscale_controller::manifest::quantity::ResourceList,
 ) -> Vec<ResourceAmount<'static>> {
     let mut out = Vec::new();
@@ -596,8 +597,8 @@ const fn status_text(status: ConditionStatus) -> &'static str {
     }
 }
 
-/// A metric's `type` and its resource or metric name.
-fn metric_kind_name<'a>(metric: &MetricSpec<'a>) -> (&'a str, &'a str) {
+/// A metric's `type` and its resource or metric name, as a [`Decision`]'s metrics name them.
+pub fn metric_kind_name<'a>(metric: &MetricSpec<'a>) -> (&'a str, &'a str) {
     match metric {
         MetricSpec::Resource { name, .. } => ("Resource", name.as_str()),
         MetricSpec::ContainerResource { name, .. } => ("ContainerResource", name.as_str()),
