@@ -295,24 +295,17 @@ impl<'h, 'c> Runner<'h, 'c> {
                 explained,
             );
         }
-        let single = [ResourceAmount {
-            resource: self.resource,
-            milli: uniform.flatten().unwrap_or(0),
-        }];
-        let single_usage = [core::ContainerUsage::new(self.usage_container, &single)];
-        let amounts: Vec<[ResourceAmount<'_>; 1]> = match uniform {
-            Some(_) => Vec::new(),
-            None => self
-                .per_pod
-                .iter()
-                .map(|u| {
-                    [ResourceAmount {
-                        resource: self.resource,
-                        milli: u.unwrap_or(0),
-                    }]
-                })
-                .collect(),
-        };
+        // From here on, a column each (PerPod).
+        let amounts: Vec<[ResourceAmount<'_>; 1]> = self
+            .per_pod
+            .iter()
+            .map(|u| {
+                [ResourceAmount {
+                    resource: self.resource,
+                    milli: u.unwrap_or(0),
+                }]
+            })
+            .collect();
         let usages: Vec<[core::ContainerUsage<'_>; 1]> = amounts
             .iter()
             .map(|a| [core::ContainerUsage::new(self.usage_container, a)])
@@ -332,19 +325,13 @@ impl<'h, 'c> Runner<'h, 'c> {
             .metrics
             .iter()
             .any(|m| matches!(m, MetricSpec::Pods { .. }));
-        for (i, pod) in pods
+        for ((pod, amount), containers) in pods
             .iter()
-            .enumerate()
+            .zip(&self.per_pod)
+            .zip(&usages)
             .filter(|_| wants_samples || wants_values)
         {
-            let (amount, containers) = match uniform {
-                Some(u) => (u, &single_usage),
-                None => match (self.per_pod.get(i), usages.get(i)) {
-                    (Some(u), Some(c)) => (*u, c),
-                    _ => (None, &single_usage),
-                },
-            };
-            if let Some(v) = amount {
+            if let Some(v) = *amount {
                 if wants_samples {
                     samples.push(core::PodResourceMetrics::new(
                         pod.name,
