@@ -29,6 +29,57 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Replay the three walkthroughs (HPA php-apache, KEDA cron, VPA) and write their plots.
     Demo(DemoArgs),
+    /// Print the PodScaler CustomResourceDefinition as YAML, for `kubectl apply -f -`.
+    #[cfg(feature = "cluster")]
+    Crd,
+    /// Run the PodScaler controller against the cluster of the kubeconfig (or in-cluster).
+    #[cfg(feature = "cluster")]
+    Run(RunArgs),
+}
+
+/// `podscale run`.
+#[cfg(feature = "cluster")]
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// How often each PodScaler is synced (the HPA's --horizontal-pod-autoscaler-sync-period).
+    #[arg(long, default_value = "15s", value_parser = parse_duration_ms)]
+    pub sync_period: i64,
+    /// Watch one namespace only [default: every namespace].
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Where /metrics, /healthz and /readyz listen.
+    #[arg(long, default_value = "0.0.0.0:8080")]
+    pub ops_addr: std::net::SocketAddr,
+    /// Compete for a Lease, so that of several replicas only one acts.
+    #[arg(long)]
+    pub leader_elect: bool,
+    /// The Lease's namespace [default: $POD_NAMESPACE, else `default`].
+    #[arg(long)]
+    pub lease_namespace: Option<String>,
+    /// The Lease's name.
+    #[arg(long, default_value = "podscale")]
+    pub lease_name: String,
+    /// This replica's identity in the Lease [default: $POD_NAME, else the host name].
+    #[arg(long)]
+    pub identity: Option<String>,
+    /// How long a Lease holds without renewal.
+    #[arg(long, default_value = "15s", value_parser = parse_duration_ms)]
+    pub lease_duration: i64,
+    /// How long the leader keeps trying to renew before it stops acting.
+    #[arg(long, default_value = "10s", value_parser = parse_duration_ms)]
+    pub renew_deadline: i64,
+    /// Time between election attempts.
+    #[arg(long, default_value = "2s", value_parser = parse_duration_ms)]
+    pub retry_period: i64,
+    /// PodScalers synced at the same time.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: u16,
+    /// Log format: `text` or `json`.
+    #[arg(long, default_value = "text")]
+    pub log_format: crate::telemetry::LogFormat,
+    /// Log filter (RUST_LOG syntax); RUST_LOG wins when set.
+    #[arg(long, default_value = "info")]
+    pub log_filter: String,
 }
 
 /// `podscale simulate`.
@@ -178,6 +229,79 @@ fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), SimulateErro
     Ok(())
 }
 
+/// Writes the PodScaler CRD as YAML.
+#[cfg(feature = "cluster")]
+fn print_crd(out: &mut dyn Write) -> Result<(), SimulateError> {
+    use kube::CustomResourceExt as _;
+    let yaml = serde_norway::to_string(&crate::podscaler::PodScaler::crd())
+        .map_err(|e| SimulateError::Option(format!("cannot print the CRD: {e}")))?;
+    out.write_all(yaml.as_bytes())
+        .map_err(|e| SimulateError::Option(e.to_string()))
+}
+
+/// `podscale run`: the controller, until SIGTERM or Ctrl-C.
+#[cfg(feature = "cluster")]
+fn run_controller(args: &RunArgs) -> Result<(), SimulateError> {
+    use std::time::Duration;
+
+    use crate::clock::SystemClock;
+    use crate::leader_election::LeaseTimings;
+    use crate::manager::{RunOptions, run};
+    use crate::metrics_api::MetricsApi;
+    use crate::reconciler::Settings;
+
+    let failed =
+        |what: &str, e: &dyn std::fmt::Display| SimulateError::Option(format!("{what}: {e}"));
+    let millis = |ms: i64| Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    crate::telemetry::init_tracing(args.log_format, &args.log_filter)
+        .map_err(|e| failed("logging", &e))?;
+    let identity = args
+        .identity
+        .clone()
+        .or_else(|| std::env::var("POD_NAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "podscale".to_owned());
+    let lease_namespace = args
+        .lease_namespace
+        .clone()
+        .or_else(|| std::env::var("POD_NAMESPACE").ok())
+        .unwrap_or_else(|| "default".to_owned());
+    let options = RunOptions {
+        settings: Settings {
+            sync_period: millis(args.sync_period),
+            ..Settings::default()
+        },
+        namespace: args.namespace.clone(),
+        ops_addr: args.ops_addr,
+        leader_election: args.leader_elect,
+        lease: (lease_namespace, args.lease_name.clone()),
+        identity,
+        lease_timings: LeaseTimings {
+            lease_duration: millis(args.lease_duration),
+            renew_deadline: millis(args.renew_deadline),
+            retry_period: millis(args.retry_period),
+        },
+        concurrency: args.concurrency,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed("cannot start the runtime", &e))?;
+    runtime.block_on(async {
+        let shutdown = crate::shutdown::shutdown_signal().map_err(|e| failed("signals", &e))?;
+        let client = kube::Client::try_default()
+            .await
+            .map_err(|e| failed("cannot reach the cluster", &e))?;
+        let metrics = MetricsApi::new(client.clone()).with_timeout(Duration::from_secs(10));
+        run(client, metrics, SystemClock, options, async move {
+            let signal = shutdown.await;
+            tracing::info!(?signal, "shutting down");
+        })
+        .await
+        .map_err(|e| failed("controller", &e))
+    })
+}
+
 /// Runs the command with the process's arguments; the exit code is 0 on success, 1 on a
 /// refused input, 2 on a usage error.
 pub fn main() -> ExitCode {
@@ -197,6 +321,10 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Simulate(args) => simulate(args, &mut out),
         Command::Demo(args) => crate::demo::run_all(&args.out_dir, &mut out),
+        #[cfg(feature = "cluster")]
+        Command::Crd => print_crd(&mut out),
+        #[cfg(feature = "cluster")]
+        Command::Run(args) => run_controller(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
