@@ -112,8 +112,9 @@ CP_VERSION_LDFLAGS := $(foreach pkg,k8s.io/component-base/version k8s.io/client-
 	-X $(pkg).gitTreeState=clean)
 
 # `cargo test` (make unit) lists these tests as ignored, since they need the binaries; here they run.
-controlplane-test: controlplane ## start the test control plane: scale subresource, CRD, clean stop
+controlplane-test: controlplane ## the control plane itself, then the controller on it (end to end, failover, leader election)
 	cargo test -p podscale-controlplane -- --include-ignored
+	cargo test -p podscale-controller --test e2e --test failover --test leader_election -- --include-ignored
 
 controlplane: $(CONTROL_PLANE_DIR)/kube-apiserver $(CONTROL_PLANE_DIR)/etcd ## build kube-apiserver and etcd for controller tests (once per version)
 	@echo "control plane binaries in $(CONTROL_PLANE_DIR)"

@@ -269,6 +269,7 @@ fn run_controller(args: &RunArgs) -> Result<(), SimulateError> {
     let options = RunOptions {
         settings: Settings {
             sync_period: millis(args.sync_period),
+            instance: identity.clone(),
             ..Settings::default()
         },
         namespace: args.namespace.clone(),

@@ -63,6 +63,17 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
+/// A spawned task that ends with the future that spawned it: if [`run`] is dropped midway
+/// (its task aborted), nothing it started keeps running, renewing the lease for a controller
+/// that no longer syncs.
+struct Owned(tokio::task::JoinHandle<()>);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// A shutdown every task can wait on.
 async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
@@ -82,19 +93,24 @@ pub async fn run<M: MetricsSource, C: Clock + Clone>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    tokio::spawn(async move {
+    let mut owned = vec![Owned(tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(true);
-    });
+    }))];
     let metrics = Arc::new(Metrics::new());
     let health = Health::new();
+    let stop_rx_ops = stop_rx.clone();
     let ops = OpsServer::bind(options.ops_addr, metrics.clone(), health.clone())
         .await
         .map_err(RunError::Listen)?;
-    let ops_task = tokio::spawn(ops.serve(stopped(stop_rx.clone())));
+    let ops_task = Owned(tokio::spawn(async move {
+        if let Err(e) = ops.serve(stopped(stop_rx_ops)).await {
+            tracing::error!(error = %e, "serving /metrics and the probes failed");
+        }
+    }));
 
     let (pods, pods_task) = pod_reflector(client.clone(), options.namespace.as_deref());
-    let pods_task = tokio::spawn(pods_task);
+    owned.push(Owned(tokio::spawn(pods_task)));
 
     let (leading_tx, leading) = watch::channel(!options.leader_election);
     let election_task = if options.leader_election {
@@ -108,15 +124,15 @@ pub async fn run<M: MetricsSource, C: Clock + Clone>(
         )
         .map_err(RunError::LeaderElection)?;
         let mut elected = elector.subscribe();
-        tokio::spawn(async move {
+        owned.push(Owned(tokio::spawn(async move {
             while elected.changed().await.is_ok() {
                 let leader = *elected.borrow();
                 if leading_tx.send(leader).is_err() {
                     break;
                 }
             }
-        });
-        Some(tokio::spawn(elector.run(stopped(stop_rx.clone()))))
+        })));
+        Some(Owned(tokio::spawn(elector.run(stopped(stop_rx.clone())))))
     } else {
         None
     };
@@ -148,7 +164,7 @@ pub async fn run<M: MetricsSource, C: Clock + Clone>(
         let metrics = metrics.clone();
         let mut trigger = reconcile_all_tx;
         metrics.set_leader(*leading.borrow());
-        tokio::spawn(async move {
+        owned.push(Owned(tokio::spawn(async move {
             while leading.changed().await.is_ok() {
                 let leader = *leading.borrow_and_update();
                 metrics.set_leader(leader);
@@ -160,7 +176,7 @@ pub async fn run<M: MetricsSource, C: Clock + Clone>(
                     ctx.forget_all();
                 }
             }
-        });
+        })));
     }
 
     // States and gauges of deleted PodScalers go.
@@ -170,7 +186,7 @@ pub async fn run<M: MetricsSource, C: Clock + Clone>(
         let store = scaler_store.clone();
         let period = options.settings.sync_period;
         let mut stop = stop_rx.clone();
-        tokio::spawn(async move {
+        owned.push(Owned(tokio::spawn(async move {
             loop {
                 tokio::select! {
                     () = tokio::time::sleep(period) => {}
@@ -181,7 +197,7 @@ pub async fn run<M: MetricsSource, C: Clock + Clone>(
                     metrics.forget(&namespace, &name);
                 }
             }
-        });
+        })));
     }
 
     pods.wait_until_ready().await.ok();
@@ -209,11 +225,12 @@ pub async fn run<M: MetricsSource, C: Clock + Clone>(
         .await;
 
     health.set_synced(false);
-    if let Some(task) = election_task {
-        let _ = task.await;
+    // The election releases the lease and the endpoints answer what is in flight; if this
+    // future is dropped while waiting, the guards abort them instead.
+    for mut task in std::iter::once(ops_task).chain(election_task) {
+        let _ = (&mut task.0).await;
     }
-    pods_task.abort();
-    let _ = ops_task.await;
+    drop(owned);
     tracing::info!("stopped");
     Ok(())
 }

@@ -212,6 +212,7 @@ impl PodScaler {
             .unwrap_or_default();
         PodScalerStatus {
             observed_generation: self.metadata.generation,
+            last_sync_time: Some(api_time(now_ms)),
             current_replicas: report.current_replicas,
             desired_replicas: report
                 .horizontal

@@ -39,8 +39,10 @@ pub struct Settings {
     pub sync_period: Duration,
     /// The HPA's controller flags (tolerance, stabilization, readiness periods).
     pub hpa: ControllerConfig,
-    /// The name events are reported under.
+    /// The name events are reported under (the controller's Deployment).
     pub reporter: String,
+    /// This replica in events' `reportingInstance` (its pod name).
+    pub instance: String,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             sync_period: Duration::from_secs(15),
             hpa: ControllerConfig::default(),
             reporter: "podscale".to_owned(),
+            instance: "podscale".to_owned(),
         }
     }
 }
@@ -155,9 +158,12 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
     /// A context over `client`, reading metrics from `metrics`, time from `clock`, and pods
     /// from `pods` (a [`pod_reflector`] cache).
     pub fn new(client: Client, metrics: M, clock: C, pods: Store<Pod>, settings: Settings) -> Self {
-        let instance = std::env::var("POD_NAME").unwrap_or_else(|_| settings.reporter.clone());
         Self {
-            recorder: EventRecorder::new(client.clone(), settings.reporter.clone(), instance),
+            recorder: EventRecorder::new(
+                client.clone(),
+                settings.reporter.clone(),
+                settings.instance.clone(),
+            ),
             client,
             metrics,
             clock,
@@ -658,3 +664,6 @@ struct HorizontalInput<'a> {
     readings: &'a [MetricReading],
     now_ms: i64,
 }
+
+#[cfg(test)]
+mod tests;
