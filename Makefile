@@ -38,7 +38,7 @@ GO_BUILD_FLAGS := -ldflags=-checklinkname=0 -buildvcs=false
 N ?= 3000
 SEED ?= 0
 
-.PHONY: help setup toolchains lint nostd unit conformance fuzz test bench demo harness difftest bench-compare controlplane controlplane-test python bench-python node
+.PHONY: help setup toolchains lint nostd unit conformance fuzz test bench demo harness difftest bench-compare controlplane controlplane-test bench-controller python bench-python node
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -115,6 +115,9 @@ CP_VERSION_LDFLAGS := $(foreach pkg,k8s.io/component-base/version k8s.io/client-
 controlplane-test: controlplane ## the control plane itself, then the controller on it (end to end, failover, leader election)
 	cargo test -p podscale-controlplane -- --include-ignored
 	cargo test -p podscale-controller --test e2e --test failover --test leader_election -- --include-ignored
+
+bench-controller: controlplane ## 1,000 PodScalers on the test control plane: sync period kept, latency, peak RSS
+	cargo test --release -p podscale-controller --test scale -- --include-ignored --nocapture
 
 controlplane: $(CONTROL_PLANE_DIR)/kube-apiserver $(CONTROL_PLANE_DIR)/etcd ## build kube-apiserver and etcd for controller tests (once per version)
 	@echo "control plane binaries in $(CONTROL_PLANE_DIR)"

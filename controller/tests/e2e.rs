@@ -342,3 +342,34 @@ async fn a_metrics_outage_is_a_condition_never_a_scale() {
         "{message}"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the control plane binaries (make controlplane)"]
+async fn vertical_recommendations_go_to_the_status_within_the_policy() {
+    let w = World::new("vertical").await;
+    w.deployment("web", 2, "200m").await;
+    let mut spec = cpu_50("web");
+    spec["vertical"] = json!({"mode": "Recommend", "containerPolicies": [
+        {"containerName": "app", "maxAllowed": {"cpu": "300m"}},
+    ]});
+    w.podscaler("web", spec).await.expect(NEEDS);
+    w.set_cpu("web", 500).await; // each pod burns half a core
+    for _ in 0..8 {
+        w.sync("web").await;
+        w.clock.advance(60_000);
+    }
+    let scaler = w.podscalers().get("web").await.unwrap();
+    let recommendation = scaler.status.unwrap().recommendation.unwrap();
+    let app = &recommendation.container_recommendations[0];
+    assert_eq!(app.container_name, "app");
+    // Half a core asks for more, but the policy caps the target at 300m; the uncapped target
+    // says what the histogram wanted.
+    assert_eq!(app.target["cpu"].0, "300m");
+    let uncapped: i64 = app.uncapped_target["cpu"]
+        .0
+        .trim_end_matches('m')
+        .parse()
+        .unwrap();
+    assert!(uncapped > 500, "{uncapped}");
+    assert!(app.target.contains_key("memory"));
+}

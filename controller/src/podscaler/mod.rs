@@ -29,3 +29,6 @@ pub use resource::{
     PodScalerSpec, PodScalerStatus, Recommendation, Schedule, ScheduleStatus, VerticalMode,
     VerticalSpec, WindowMode,
 };
+
+#[cfg(test)]
+mod tests;
