@@ -373,3 +373,76 @@ async fn vertical_recommendations_go_to_the_status_within_the_policy() {
     assert!(uncapped > 500, "{uncapped}");
     assert!(app.target.contains_key("memory"));
 }
+
+#[tokio::test]
+#[ignore = "needs the control plane binaries (make controlplane)"]
+async fn a_scale_write_that_conflicts_is_retried_without_losing_the_other_write() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use http::{Method, Request};
+    use kube::api::{Patch, PatchParams};
+    use kube::client::Body;
+    use podscale_controller::reconciler::{Context, Settings};
+
+    let w = World::new("conflict").await;
+    w.deployment("web", 1, "200m").await;
+    w.podscaler("web", cpu_50("web")).await.expect(NEEDS);
+    w.set_cpu("web", 400).await;
+
+    // Someone else writes the Deployment (an annotation: a new resourceVersion, the same
+    // replicas) after this controller read the scale and before its write arrives.
+    let meddled = Arc::new(AtomicBool::new(false));
+    let scale_writes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let service = {
+        let inner = w.client.clone();
+        let meddled = meddled.clone();
+        let writes = scale_writes.clone();
+        let namespace = w.namespace.clone();
+        tower::service_fn(move |request: Request<Body>| {
+            let (inner, meddled, namespace) = (inner.clone(), meddled.clone(), namespace.clone());
+            if request.method() == Method::PUT && request.uri().path().ends_with("/scale") {
+                writes.fetch_add(1, Ordering::SeqCst);
+            }
+            async move {
+                if request.method() == Method::PUT
+                    && request.uri().path().ends_with("/scale")
+                    && !meddled.swap(true, Ordering::SeqCst)
+                {
+                    let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+                        kube::Api::namespaced(inner.clone(), &namespace);
+                    let note = json!({"metadata": {"annotations": {"team": "payments"}}});
+                    deployments
+                        .patch("web", &PatchParams::default(), &Patch::Merge(&note))
+                        .await?;
+                }
+                inner.send(request).await
+            }
+        })
+    };
+    let ctx = Context::new(
+        kube::Client::new(service, w.namespace.clone()),
+        w.metrics.clone(),
+        w.clock.clone(),
+        w.ctx.pods().clone(),
+        Settings::default(),
+    );
+    let synced = w.sync_with(&ctx, "web").await;
+    assert!(
+        meddled.load(Ordering::SeqCst),
+        "the scale write was intercepted"
+    );
+    assert_eq!(
+        scale_writes.load(Ordering::SeqCst),
+        2,
+        "refused once, then retried"
+    );
+    assert_eq!(synced.rescaled_to, Some(4));
+    let deployment = w.deployments().get("web").await.unwrap();
+    assert_eq!(deployment.spec.replicas, Some(4));
+    assert_eq!(
+        deployment.metadata.annotations.unwrap()["team"],
+        "payments",
+        "the other write is kept"
+    );
+}
