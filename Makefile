@@ -67,6 +67,7 @@ $(CARGO_FUZZ):
 lint: ## rustfmt check, clippy -D warnings (default and serde features), rustdoc warnings
 	cargo fmt --all --check
 	RUSTDOCFLAGS="-D warnings" cargo doc -p podscale --no-deps --all-features --quiet
+	RUSTDOCFLAGS="-D warnings" cargo doc -p podscale-controller --no-deps --quiet
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p podscale --all-targets --features serde -- -D warnings
 	test -z "$$(gofmt -l tests/upstream tests/controlplane)" || { gofmt -l tests/upstream tests/controlplane; exit 1; }

@@ -74,6 +74,20 @@ pub struct RunArgs {
     /// PodScalers synced at the same time.
     #[arg(long, default_value_t = 16)]
     pub concurrency: u16,
+    /// The HPA's tolerance (--horizontal-pod-autoscaler-tolerance), unless a PodScaler's
+    /// behavior sets its own per direction.
+    #[arg(long, default_value_t = 0.1)]
+    pub tolerance: f64,
+    /// The HPA's scale-down stabilization window without `behavior`
+    /// (--horizontal-pod-autoscaler-downscale-stabilization).
+    #[arg(long, default_value = "5m", value_parser = parse_duration_ms)]
+    pub downscale_stabilization: i64,
+    /// --horizontal-pod-autoscaler-cpu-initialization-period.
+    #[arg(long, default_value = "5m", value_parser = parse_duration_ms)]
+    pub cpu_initialization_period: i64,
+    /// --horizontal-pod-autoscaler-initial-readiness-delay.
+    #[arg(long, default_value = "30s", value_parser = parse_duration_ms)]
+    pub initial_readiness_delay: i64,
     /// Log format: `text` or `json`.
     #[arg(long, default_value = "text")]
     pub log_format: crate::telemetry::LogFormat,
@@ -239,6 +253,37 @@ fn print_crd(out: &mut dyn Write) -> Result<(), SimulateError> {
         .map_err(|e| SimulateError::Option(e.to_string()))
 }
 
+/// The HPA's controller flags, checked as kube-controller-manager checks them.
+#[cfg(feature = "cluster")]
+fn hpa_config(args: &RunArgs) -> Result<podscale::hpa::ControllerConfig, SimulateError> {
+    let mut config = podscale::hpa::ControllerConfig::default();
+    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
+        return Err(SimulateError::Option(format!(
+            "--tolerance {}: must be a number, 0 or more",
+            args.tolerance
+        )));
+    }
+    for (flag, value) in [
+        ("--downscale-stabilization", args.downscale_stabilization),
+        (
+            "--cpu-initialization-period",
+            args.cpu_initialization_period,
+        ),
+        ("--initial-readiness-delay", args.initial_readiness_delay),
+    ] {
+        if value < 0 {
+            return Err(SimulateError::Option(format!(
+                "{flag}: {value} ms is negative"
+            )));
+        }
+    }
+    config.tolerance = args.tolerance;
+    config.downscale_stabilization_window_ms = args.downscale_stabilization;
+    config.readiness.cpu_initialization_period_ms = args.cpu_initialization_period;
+    config.readiness.delay_of_initial_readiness_status_ms = args.initial_readiness_delay;
+    Ok(config)
+}
+
 /// `podscale run`: the controller, until SIGTERM or Ctrl-C.
 #[cfg(feature = "cluster")]
 fn run_controller(args: &RunArgs) -> Result<(), SimulateError> {
@@ -269,6 +314,7 @@ fn run_controller(args: &RunArgs) -> Result<(), SimulateError> {
     let options = RunOptions {
         settings: Settings {
             sync_period: millis(args.sync_period),
+            hpa: hpa_config(args)?,
             instance: identity.clone(),
             ..Settings::default()
         },

@@ -1,5 +1,13 @@
-//! The `podscale` command: replay Kubernetes manifests and a demand series through the podscale
-//! core and show what the autoscalers would do.
+//! The `podscale` command: the reference PodScaler controller (`podscale run`), and replays of
+//! Kubernetes manifests and a demand series through the podscale core (`podscale simulate`).
+//!
+//! `podscale run` drives the core from cluster state: [`podscaler`] is the `PodScaler`
+//! resource, its mapping onto the core's specs, its checkpointed state and one sync as methods
+//! on the resource; [`reconciler`] reads the target's scale, pods and metrics and writes the
+//! scale, the status and the events; [`metrics_api`] reads the metrics APIs the HPA reads, and
+//! [`label_selector`] their selectors; [`leader_election`], [`telemetry`], [`ops_server`] and
+//! [`shutdown`] are the operational parts, and [`manager`] runs them all. Time comes from a
+//! [`clock`] the tests move.
 //!
 //! `podscale simulate -f MANIFEST... --demand FILE` reads a Deployment and its autoscalers (an
 //! `autoscaling/v2` HorizontalPodAutoscaler, a KEDA `ScaledObject` with cron triggers, a
@@ -15,6 +23,9 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// `[reconcileAutoscaler]` names the upstream function a rule comes from, as in the core; they
+// are not links.
+#![allow(rustdoc::broken_intra_doc_links)]
 // The command never panics on any input: bad files are errors naming the file and the field.
 #![deny(
     clippy::unwrap_used,

@@ -195,3 +195,31 @@ fn simulate_replays_a_prometheus_answer() {
     );
     assert!(rows[1].contains(",700m,700,"), "{}", rows[1]);
 }
+
+#[test]
+fn crd_prints_the_podscaler_definition() {
+    let out = podscale(&["crd"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n")
+    );
+    assert!(text.contains("name: podscalers.podscale.dev"));
+    assert!(
+        text.contains("rule: '!has(self.minReplicas) || self.minReplicas <= self.maxReplicas'"),
+        "{text}"
+    );
+}
+
+#[test]
+fn run_refuses_bad_flags_before_reaching_the_cluster() {
+    let out = podscale(&["run", "--tolerance=-0.5"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("--tolerance -0.5: must be a number, 0 or more"),
+        "{stderr}"
+    );
+    let out = podscale(&["run", "--sync-period", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+}
