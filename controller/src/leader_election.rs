@@ -669,6 +669,17 @@ mod tests {
         serde_json::from_slice(&bytes).unwrap()
     }
 
+    /// Answers the first step of a new elector: no Lease yet (404), then its creation,
+    /// stored as resourceVersion 1.
+    async fn serve_first_creation(handle: &mut Handle<Request<Body>, Response<Body>>) {
+        let (_, send) = handle.next_request().await.unwrap();
+        respond(send, StatusCode::NOT_FOUND, &status(404, "NotFound"));
+        let (request, send) = handle.next_request().await.unwrap();
+        let mut created = body_json(request).await;
+        created["metadata"]["resourceVersion"] = json!("1");
+        respond(send, StatusCode::CREATED, &created);
+    }
+
     fn status(code: u16, reason: &str) -> Value {
         json!({
             "kind": "Status", "apiVersion": "v1", "metadata": {},
@@ -862,12 +873,7 @@ mod tests {
         let mut le = elector(client, &clock);
         let leading = le.subscribe();
         let server = tokio::spawn(async move {
-            let (_, send) = handle.next_request().await.unwrap();
-            respond(send, StatusCode::NOT_FOUND, &status(404, "NotFound"));
-            let (request, send) = handle.next_request().await.unwrap();
-            let mut created = body_json(request).await;
-            created["metadata"]["resourceVersion"] = json!("1");
-            respond(send, StatusCode::CREATED, &created);
+            serve_first_creation(&mut handle).await;
 
             // The renewal's PUT loses to a write by replica-b …
             let (request, send) = handle.next_request().await.unwrap();
@@ -911,12 +917,7 @@ mod tests {
         let clock = ManualClock::new(START_MS);
         let mut le = elector(client, &clock);
         let server = tokio::spawn(async move {
-            let (_, send) = handle.next_request().await.unwrap();
-            respond(send, StatusCode::NOT_FOUND, &status(404, "NotFound"));
-            let (request, send) = handle.next_request().await.unwrap();
-            let mut created = body_json(request).await;
-            created["metadata"]["resourceVersion"] = json!("1");
-            respond(send, StatusCode::CREATED, &created);
+            serve_first_creation(&mut handle).await;
         });
         assert!(le.try_acquire_or_renew().await.unwrap());
         server.await.unwrap();
@@ -952,12 +953,7 @@ mod tests {
         let mut le = elector(client, &clock);
         let leading = le.subscribe();
         let server = tokio::spawn(async move {
-            let (_, send) = handle.next_request().await.unwrap();
-            respond(send, StatusCode::NOT_FOUND, &status(404, "NotFound"));
-            let (request, send) = handle.next_request().await.unwrap();
-            let mut created = body_json(request).await;
-            created["metadata"]["resourceVersion"] = json!("1");
-            respond(send, StatusCode::CREATED, &created);
+            serve_first_creation(&mut handle).await;
 
             // Release reads first, for the current resourceVersion …
             let (request, send) = handle.next_request().await.unwrap();

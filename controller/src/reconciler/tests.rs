@@ -168,6 +168,17 @@ fn conflict() -> Value {
         "message": "Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified; please apply your changes to the latest version and try again"})
 }
 
+/// The answers to a sync's last two writes: the status applied, an event created.
+fn status_and_event() -> [(u16, Value); 2] {
+    [
+        (200, serde_json::to_value(scaler()).unwrap()),
+        (
+            201,
+            json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"}}),
+        ),
+    ]
+}
+
 fn context(client: Client) -> Context<Busy, ManualClock> {
     Context::new(
         client,
@@ -183,16 +194,16 @@ const STATUS: &str = "/apis/podscale.dev/v1alpha1/namespaces/shop/podscalers/web
 
 #[tokio::test]
 async fn a_sync_reads_the_scale_writes_it_once_then_applies_the_status_and_an_event() {
-    let (client, seen) = mock(vec![
-        (200, discovery()),
-        (200, scale(1, "7")),
-        (200, scale(4, "8")),
-        (200, serde_json::to_value(scaler()).unwrap()),
-        (
-            201,
-            json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"}}),
-        ),
-    ]);
+    let (client, seen) = mock(
+        vec![
+            (200, discovery()),
+            (200, scale(1, "7")),
+            (200, scale(4, "8")),
+        ]
+        .into_iter()
+        .chain(status_and_event())
+        .collect(),
+    );
     let summary = context(client).sync(&scaler()).await.unwrap();
     assert_eq!(summary.rescaled_to, Some(4));
     let seen = seen.lock().unwrap().clone();
@@ -230,19 +241,19 @@ async fn a_sync_reads_the_scale_writes_it_once_then_applies_the_status_and_an_ev
 
 #[tokio::test]
 async fn a_conflicting_scale_write_is_read_again_and_retried() {
-    let (client, seen) = mock(vec![
-        (200, discovery()),
-        (200, scale(1, "7")),
-        (409, conflict()),
-        // Someone touched the Deployment (new version), not its replicas: retry on it.
-        (200, scale(1, "9")),
-        (200, scale(4, "10")),
-        (200, serde_json::to_value(scaler()).unwrap()),
-        (
-            201,
-            json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"}}),
-        ),
-    ]);
+    let (client, seen) = mock(
+        vec![
+            (200, discovery()),
+            (200, scale(1, "7")),
+            (409, conflict()),
+            // Someone touched the Deployment (new version), not its replicas: retry on it.
+            (200, scale(1, "9")),
+            (200, scale(4, "10")),
+        ]
+        .into_iter()
+        .chain(status_and_event())
+        .collect(),
+    );
     let summary = context(client).sync(&scaler()).await.unwrap();
     assert_eq!(summary.rescaled_to, Some(4));
     let seen = seen.lock().unwrap().clone();
@@ -268,18 +279,18 @@ async fn a_conflicting_scale_write_is_read_again_and_retried() {
 
 #[tokio::test]
 async fn replicas_changed_by_someone_else_are_not_overwritten() {
-    let (client, seen) = mock(vec![
-        (200, discovery()),
-        (200, scale(1, "7")),
-        (409, conflict()),
-        // Someone scaled to 3 meanwhile: this sync gives up its write; the next decides from 3.
-        (200, scale(3, "9")),
-        (200, serde_json::to_value(scaler()).unwrap()),
-        (
-            201,
-            json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"}}),
-        ),
-    ]);
+    let (client, seen) = mock(
+        vec![
+            (200, discovery()),
+            (200, scale(1, "7")),
+            (409, conflict()),
+            // Someone scaled to 3 meanwhile: this sync gives up its write; the next decides from 3.
+            (200, scale(3, "9")),
+        ]
+        .into_iter()
+        .chain(status_and_event())
+        .collect(),
+    );
     let summary = context(client).sync(&scaler()).await.unwrap();
     assert_eq!(summary.rescaled_to, None);
     let seen = seen.lock().unwrap().clone();
