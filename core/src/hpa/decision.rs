@@ -498,7 +498,7 @@ pub fn decide<'a, const R: usize, const E: usize>(
         metrics: MetricList::Each(observation.metrics),
     };
     let mut decision = Decision::new(observation.spec_replicas);
-    decide_observed(spec, config, state, &observed, now_ms, &mut decision)?;
+    decide_observed(spec, config, state, &observed, now_ms, &mut decision, None)?;
     Ok(decision)
 }
 
@@ -534,13 +534,25 @@ pub fn decide_cohorts<'a, const R: usize, const E: usize>(
     now_ms: i64,
 ) -> Result<Decision<'a>, HpaError> {
     let mut decision = Decision::new(observation.spec_replicas);
-    decide_cohorts_into(spec, config, state, observation, now_ms, &mut decision)?;
+    decide_cohorts_into(
+        spec,
+        config,
+        state,
+        observation,
+        now_ms,
+        &mut decision,
+        None,
+    )?;
     Ok(decision)
 }
 
 /// [`decide_cohorts`] into a decision the caller keeps (its earlier content is replaced): a
 /// decision holds a list of every metric's outcome, almost a kilobyte, which a caller syncing
 /// at every step of a simulation saves moving around.
+///
+/// `reuse`, when given, is every metric's proposal from an earlier sync whose metric inputs
+/// the caller knows to be equivalent (see [`sync_cohorts_into`]); the metrics are then not
+/// evaluated again.
 pub(crate) fn decide_cohorts_into<'a, const R: usize, const E: usize>(
     spec: &HpaSpec<'a>,
     config: &ControllerConfig,
@@ -548,6 +560,7 @@ pub(crate) fn decide_cohorts_into<'a, const R: usize, const E: usize>(
     observation: &CohortObservation<'a>,
     now_ms: i64,
     decision: &mut Decision<'a>,
+    reuse: Option<&[MetricProposal]>,
 ) -> Result<(), HpaError> {
     let observed = Observed {
         spec_replicas: observation.spec_replicas,
@@ -556,7 +569,7 @@ pub(crate) fn decide_cohorts_into<'a, const R: usize, const E: usize>(
         pods: PodList::Cohorts(observation.cohorts),
         metrics: MetricList::Cohorts(observation.metrics),
     };
-    decide_observed(spec, config, state, &observed, now_ms, decision)
+    decide_observed(spec, config, state, &observed, now_ms, decision, reuse)
 }
 
 /// An observation with its pods one by one or in cohorts: what the pipeline reads.
@@ -592,7 +605,8 @@ impl<'a> MetricList<'a> {
     }
 }
 
-/// The body of [`decide`] and [`decide_cohorts`] [reconcileAutoscaler], into `decision`.
+/// The body of [`decide`] and [`decide_cohorts`] [reconcileAutoscaler], into `decision`;
+/// `reuse` as in [`decide_cohorts_into`].
 fn decide_observed<'a, const R: usize, const E: usize>(
     spec: &HpaSpec<'a>,
     config: &ControllerConfig,
@@ -600,6 +614,7 @@ fn decide_observed<'a, const R: usize, const E: usize>(
     observation: &Observed<'a>,
     now_ms: i64,
     decision: &mut Decision<'a>,
+    reuse: Option<&[MetricProposal]>,
 ) -> Result<(), HpaError> {
     if spec.metrics.is_empty() {
         return Err(HpaError::InvalidField {
@@ -674,7 +689,15 @@ fn decide_observed<'a, const R: usize, const E: usize>(
     });
     let mut recorded: Option<(Slot, i32)> = None;
     if needs_metrics {
-        let outcome = compute_metrics(spec, config, observation, decision, &mut conditions, now_ms);
+        let outcome = compute_metrics(
+            spec,
+            config,
+            observation,
+            decision,
+            &mut conditions,
+            now_ms,
+            reuse,
+        );
         let Some((metric_replicas, best_index)) = outcome else {
             // computeReplicasForMetrics gave up: nothing is scaled or recorded.
             decision.rescale = false;
@@ -859,11 +882,25 @@ pub fn sync_cohorts<'a, const R: usize, const E: usize>(
     now_ms: i64,
 ) -> Result<Decision<'a>, HpaError> {
     let mut decision = Decision::new(observation.spec_replicas);
-    sync_cohorts_into(spec, config, state, observation, now_ms, &mut decision)?;
+    sync_cohorts_into(
+        spec,
+        config,
+        state,
+        observation,
+        now_ms,
+        &mut decision,
+        None,
+    )?;
     Ok(decision)
 }
 
 /// [`sync_cohorts`] into a decision the caller keeps (see [`decide_cohorts_into`]).
+///
+/// `reuse`: every metric's proposal from an earlier sync, for a caller that knows this sync's
+/// metric inputs to be equivalent to that one's (the same `spec`, `config`, replica counts and
+/// metric data, and pods that each class and request as they did then), so that
+/// [computeReplicasForMetric] would propose the same again; the metrics are then not evaluated.
+/// Everything after the proposals (stabilization, limits, conditions) runs as always.
 pub(crate) fn sync_cohorts_into<'a, const R: usize, const E: usize>(
     spec: &HpaSpec<'a>,
     config: &ControllerConfig,
@@ -871,8 +908,9 @@ pub(crate) fn sync_cohorts_into<'a, const R: usize, const E: usize>(
     observation: &CohortObservation<'a>,
     now_ms: i64,
     decision: &mut Decision<'a>,
+    reuse: Option<&[MetricProposal]>,
 ) -> Result<(), HpaError> {
-    decide_cohorts_into(spec, config, state, observation, now_ms, decision)?;
+    decide_cohorts_into(spec, config, state, observation, now_ms, decision, reuse)?;
     state.complete_rescale(spec, config, decision, true, now_ms)
 }
 
@@ -926,7 +964,8 @@ fn commit<const R: usize, const E: usize>(
 }
 
 /// Evaluates every metric [computeReplicasForMetrics]. `None` means the controller gives up this
-/// sync; otherwise the largest proposal and the index of the metric that made it.
+/// sync; otherwise the largest proposal and the index of the metric that made it. `reuse`: the
+/// proposals of every metric, known to be what evaluating them would give again.
 fn compute_metrics<'a>(
     spec: &HpaSpec<'a>,
     config: &ControllerConfig,
@@ -934,6 +973,7 @@ fn compute_metrics<'a>(
     decision: &mut Decision<'a>,
     conditions: &mut Conditions,
     now_ms: i64,
+    reuse: Option<&[MetricProposal]>,
 ) -> Option<(i32, usize)> {
     let selector_reason = match observation.selector {
         SelectorState::Valid => None,
@@ -949,24 +989,39 @@ fn compute_metrics<'a>(
         );
         return None;
     }
-    let calc = ReplicaCalculator {
-        tolerances: tolerances_for(spec, config),
-        readiness: config.readiness,
-        pod_level_resources: config.feature_gates.pod_level_resources,
-    };
-    let mut alignments = Alignments::default();
+    match reuse.filter(|proposals| proposals.len() == spec.metrics.len()) {
+        Some(proposals) => {
+            for proposal in proposals {
+                // As many as spec.metrics, which MAX_METRICS bounds.
+                let _ = decision.metrics.push(Ok(*proposal));
+            }
+        }
+        None => {
+            let calc = ReplicaCalculator {
+                tolerances: tolerances_for(spec, config),
+                readiness: config.readiness,
+                pod_level_resources: config.feature_gates.pod_level_resources,
+            };
+            let mut alignments = Alignments::default();
+            for (index, metric) in spec.metrics.iter().enumerate() {
+                // decide checked there is data for every metric.
+                let data = observation
+                    .metrics
+                    .get(index)
+                    .unwrap_or(Fetched::Unavailable);
+                let outcome =
+                    compute_metric(&calc, metric, data, observation, now_ms, &mut alignments);
+                // MAX_METRICS bounds spec.metrics, so every outcome fits.
+                let _ = decision.metrics.push(outcome);
+            }
+        }
+    }
     let mut replicas = 0i32;
     let mut best = 0usize;
     let mut invalid = 0usize;
     let mut first_invalid = None;
-    for (index, metric) in spec.metrics.iter().enumerate() {
-        // decide checked there is data for every metric.
-        let data = observation
-            .metrics
-            .get(index)
-            .unwrap_or(Fetched::Unavailable);
-        let outcome = compute_metric(&calc, metric, data, observation, now_ms, &mut alignments);
-        match &outcome {
+    for (index, (metric, outcome)) in spec.metrics.iter().zip(&decision.metrics).enumerate() {
+        match outcome {
             Ok(p) => {
                 if replicas == 0 || p.replicas > replicas {
                     replicas = p.replicas;
@@ -978,8 +1033,6 @@ fn compute_metrics<'a>(
                 first_invalid.get_or_insert(failure_reason(metric));
             }
         }
-        // MAX_METRICS bounds spec.metrics, so every outcome fits.
-        let _ = decision.metrics.push(outcome);
     }
     if invalid >= spec.metrics.len() || (invalid > 0 && replicas < observation.spec_replicas) {
         if let Some(reason) = first_invalid {

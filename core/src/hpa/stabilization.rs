@@ -83,28 +83,42 @@ pub(crate) fn plan_with_behavior(
     let down_cutoff = now_ms.saturating_sub(down_window_ms);
     // Before both cutoffs: before the earlier one.
     let expired_before = up_cutoff.min(down_cutoff);
-    let mut up = desired;
-    let mut down = desired;
-    let mut last_expired = NONE;
-    for (index, rec) in history.iter().enumerate() {
-        if rec.timestamp_ms > up_cutoff {
-            up = up.min(rec.replicas);
-        }
-        if rec.timestamp_ms > down_cutoff {
-            down = down.max(rec.replicas);
-        }
-        if rec.timestamp_ms < expired_before {
-            last_expired = index;
-        }
-    }
+    let last_expired = history
+        .iter()
+        .rposition(|rec| rec.timestamp_ms < expired_before)
+        .unwrap_or(NONE);
     let slot = Slot::after(last_expired);
-    let mut replicas = current;
-    if replicas < up {
-        replicas = up;
-    }
-    if replicas > down {
-        replicas = down;
-    }
+    // Upstream takes `up` (the lowest of `desired` and the up window) and `down` (the highest
+    // of `desired` and the down window), then clamps `current` to `[up, down]`. As
+    // `up <= desired <= down`, only one side can move `current`: `up` when `desired` is above
+    // it, `down` when below, neither when equal; only that window is read.
+    let replicas = match desired.cmp(&current) {
+        core::cmp::Ordering::Equal => current,
+        core::cmp::Ordering::Greater => {
+            let mut up = desired;
+            for rec in history {
+                let candidate = if rec.timestamp_ms > up_cutoff {
+                    rec.replicas
+                } else {
+                    i32::MAX
+                };
+                up = up.min(candidate);
+            }
+            current.max(up)
+        }
+        core::cmp::Ordering::Less => {
+            let mut down = desired;
+            for rec in history {
+                let candidate = if rec.timestamp_ms > down_cutoff {
+                    rec.replicas
+                } else {
+                    i32::MIN
+                };
+                down = down.max(candidate);
+            }
+            current.min(down)
+        }
+    };
     Stabilized { replicas, slot }
 }
 
@@ -214,4 +228,75 @@ pub fn stabilize_recommendation_with_behavior<const R: usize>(
         },
     )?;
     Ok(plan.replicas)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Upstream's loop as written [stabilizeRecommendationWithBehaviors]: both windows and the
+    /// oldest-entry search in one pass, then `current` clamped to `[up, down]`.
+    fn upstream_with_behavior(
+        history: &[Recommendation],
+        current: i32,
+        desired: i32,
+        up_window_ms: i64,
+        down_window_ms: i64,
+        now_ms: i64,
+    ) -> (i32, Option<usize>) {
+        let up_cutoff = now_ms - up_window_ms;
+        let down_cutoff = now_ms - down_window_ms;
+        let (mut up, mut down, mut old) = (desired, desired, None);
+        for (i, rec) in history.iter().enumerate() {
+            if rec.timestamp_ms > up_cutoff {
+                up = up.min(rec.replicas);
+            }
+            if rec.timestamp_ms > down_cutoff {
+                down = down.max(rec.replicas);
+            }
+            if rec.timestamp_ms < up_cutoff && rec.timestamp_ms < down_cutoff {
+                old = Some(i);
+            }
+        }
+        let mut recommendation = current;
+        if recommendation < up {
+            recommendation = up;
+        }
+        if recommendation > down {
+            recommendation = down;
+        }
+        (recommendation, old)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// Reading only the window on `desired`'s side of `current` gives upstream's answer
+        /// and slot, including entries exactly at a cutoff and windows of 0.
+        #[test]
+        fn one_sided_scan_agrees_with_upstream(
+            entries in prop::collection::vec((0..12i32, -50..=5i64), 0..40),
+            current in 0..12i32,
+            desired in 0..12i32,
+            up_steps in 0..6i64,
+            down_steps in 0..45i64,
+        ) {
+            // Timestamps on a 15 s grid around now, so that some fall exactly on a cutoff.
+            let now_ms = 1_000_000;
+            let mut history: Vec<Recommendation, 64> = Vec::new();
+            for &(replicas, step) in &entries {
+                let timestamp_ms = now_ms + step * 15_000;
+                history.push(Recommendation { replicas, timestamp_ms }).unwrap();
+            }
+            let (up_ms, down_ms) = (up_steps * 15_000, down_steps * 15_000);
+            let plan = plan_with_behavior(&history, current, desired, up_ms, down_ms, now_ms);
+            let (replicas, old) =
+                upstream_with_behavior(&history, current, desired, up_ms, down_ms, now_ms);
+            prop_assert_eq!(plan.replicas, replicas);
+            prop_assert_eq!(plan.slot, old.map_or(Slot::Append, Slot::Overwrite));
+        }
+    }
 }

@@ -15,8 +15,9 @@ use heapless::{String, Vec};
 use crate::cron::Zone;
 use crate::hpa::{
     CohortMetricData, CohortObservation, CohortSample, ConditionStatus, ConditionType, Container,
-    Decision, HpaState, MAX_METRICS, MetricSpec, Pod, PodClass, PodCohort, PodPhase,
-    ReadyCondition, ResourceAmount, ResourceName, SampleTiming, classify_pod, sync_cohorts_into,
+    Decision, HpaState, MAX_METRICS, MetricProposal, MetricSpec, Pod, PodClass, PodCohort,
+    PodPhase, ReadyCondition, ResourceAmount, ResourceName, SampleTiming, classify_pod,
+    sync_cohorts_into,
 };
 use crate::keda::{
     CronActivity, CronTrigger, HeldFirings, MAX_TRIGGERS, ScaledObjectState, TriggerObservation,
@@ -84,6 +85,45 @@ enum MetricSource {
     Trigger(usize),
     /// Nothing the simulation has: the sync fails.
     Unsupported,
+}
+
+/// What the HPA's metric proposals depend on when every pod is settled: the replica counts,
+/// the one cohort the HPA is shown (its pod is the newest settled cohort's, its count all
+/// pods), its samples' sum and the External metrics' values. The spec and the controller
+/// configuration are the scenario's throughout. The time and the samples' timestamps change
+/// from sync to sync, but only the pods' class reads them, and a settled cohort stays Ready
+/// (see [`Simulation::settle`]); so equal inputs make equal proposals
+/// [computeReplicasForMetric], and the last sync's can be reused.
+#[derive(Debug, Clone, Copy)]
+struct ProposalInputs {
+    /// `spec.replicas`; `status.replicas` is `count`, all pods being settled.
+    replicas: i32,
+    /// The newest settled cohort, whose pod the HPA is shown (named after its first pod).
+    newest_created_ms: i64,
+    newest_first: usize,
+    count: usize,
+    sum_milli: i128,
+    /// The External metrics' values, by metric (0 for the other metrics).
+    external: [i64; MAX_METRICS],
+}
+
+impl ProposalInputs {
+    /// Whether `self` and `other` are the same inputs for the first `metrics` metrics (the
+    /// others are unused); compared field by field, as the values of unused metrics need not
+    /// be read.
+    fn matches(&self, other: &Self, metrics: usize) -> bool {
+        self.replicas == other.replicas
+            && self.newest_created_ms == other.newest_created_ms
+            && self.newest_first == other.newest_first
+            && self.count == other.count
+            && self.sum_milli == other.sum_milli
+            && self
+                .external
+                .iter()
+                .zip(&other.external)
+                .take(metrics)
+                .all(|(a, b)| a == b)
+    }
 }
 
 /// The sources of the scenario's HPA metrics, matched once: an External metric reads the cron
@@ -271,6 +311,9 @@ pub struct Simulation<'a, const P: usize = 128, const R: usize = 256, const E: u
     crons: Vec<CronState, MAX_TRIGGERS>,
     cron_active: Option<bool>,
     hpa: HpaState<R, E>,
+    /// The metric proposals of the last HPA sync, and what they were evaluated on, when every
+    /// pod was settled and every metric gave one.
+    proposals: Option<(ProposalInputs, Vec<MetricProposal, MAX_METRICS>)>,
     keda: ScaledObjectState,
     vpa: Option<AggregateContainerState<DecayingHistogram>>,
     failed: bool,
@@ -315,6 +358,7 @@ impl<'a, const P: usize, const R: usize, const E: usize> Simulation<'a, P, R, E>
             crons: Vec::new(),
             cron_active: None,
             hpa: HpaState::new(),
+            proposals: None,
             keda: ScaledObjectState::new(),
             vpa,
             failed: false,
@@ -510,11 +554,10 @@ impl<'a, const P: usize, const R: usize, const E: usize> Simulation<'a, P, R, E>
             }
         }
         if self.scenario.hpa.is_some() && self.every.hpa_sync.due(step) {
-            let outcome = self.sync_hpa(now)?;
+            let outcome = self.sync_hpa(now, &mut hpa)?;
             if outcome.rescale {
                 self.replicas = outcome.desired_replicas;
             }
-            hpa = Some(outcome);
         }
         if usize::try_from(self.replicas).ok() != Some(self.total_pods()) {
             self.resize(now, step)?;
@@ -704,8 +747,13 @@ impl<'a, const P: usize, const R: usize, const E: usize> Simulation<'a, P, R, E>
         template.idle_cpu_m.min(template.capacity_m())
     }
 
-    /// One HPA sync on what the pods and the metrics pipeline show at `now_ms`.
-    fn sync_hpa(&mut self, now_ms: i64) -> Result<HpaStep, SimError> {
+    /// One HPA sync on what the pods and the metrics pipeline show at `now_ms`, written to
+    /// `step` (in place: moving the step between frames showed in profiles).
+    fn sync_hpa<'s>(
+        &mut self,
+        now_ms: i64,
+        step: &'s mut Option<HpaStep>,
+    ) -> Result<&'s HpaStep, SimError> {
         let Some(setup) = self.scenario.hpa else {
             return Err(SimError::InvalidField {
                 field: "hpa",
@@ -728,17 +776,24 @@ impl<'a, const P: usize, const R: usize, const E: usize> Simulation<'a, P, R, E>
         // The settled cohorts as one: ready through the window, so their pods' usage adds up
         // to the same base over it, and their samples to one sum.
         let settled = self.cohorts.get(..self.settled_cohorts).unwrap_or(&[]);
+        let mut inputs = None;
         if let (Some(oldest), Some(newest)) = (settled.first(), settled.last()) {
             let sample = window_sample(history, oldest, idle);
             let count = newest.end();
+            let sum_milli = sample.sum(0, count);
             let _ = cohorts.push(PodCohort {
                 pod: pod_view(&template, names, newest, &containers, now_ms),
                 count: u32::try_from(count).unwrap_or(u32::MAX),
             });
-            let _ = samples.push(Some(CohortSample {
-                timing,
-                sum_milli: sample.sum(0, count),
-            }));
+            let _ = samples.push(Some(CohortSample { timing, sum_milli }));
+            inputs = (self.settled_cohorts == self.cohorts.len()).then_some(ProposalInputs {
+                replicas: self.replicas,
+                newest_created_ms: newest.created_ms,
+                newest_first: newest.first,
+                count,
+                sum_milli,
+                external: [0; MAX_METRICS],
+            });
         }
         for cohort in self.cohorts.get(self.settled_cohorts..).unwrap_or(&[]) {
             let pod = pod_view(&template, names, cohort, &containers, now_ms);
@@ -796,6 +851,19 @@ impl<'a, const P: usize, const R: usize, const E: usize> Simulation<'a, P, R, E>
         let existing = i32::try_from(self.total_pods()).unwrap_or(i32::MAX);
         let observation = CohortObservation::new(self.replicas, existing, &cohorts, &data);
         let mut decision = Decision::new(self.replicas);
+        // Every pod settled, as at the last sync, with the same replicas, pods and values: each
+        // metric proposes what it proposed then (see ProposalInputs).
+        if let Some(inputs) = inputs.as_mut() {
+            for (value, [external]) in inputs.external.iter_mut().zip(&external).take(metrics) {
+                *value = *external;
+            }
+        }
+        let reuse = match (&inputs, &self.proposals) {
+            (Some(now), Some((then, proposals))) if now.matches(then, metrics) => {
+                Some(&proposals[..])
+            }
+            _ => None,
+        };
         sync_cohorts_into(
             setup.spec,
             &setup.config,
@@ -803,9 +871,20 @@ impl<'a, const P: usize, const R: usize, const E: usize> Simulation<'a, P, R, E>
             &observation,
             now_ms,
             &mut decision,
+            reuse,
         )?;
+        if reuse.is_none() {
+            self.proposals = inputs.and_then(|inputs| {
+                let mut proposals = Vec::new();
+                for outcome in &decision.metrics {
+                    // At most MAX_METRICS outcomes.
+                    proposals.push(*outcome.as_ref().ok()?).ok()?;
+                }
+                (proposals.len() == metrics).then_some((inputs, proposals))
+            });
+        }
         let conditions = &self.hpa.conditions;
-        Ok(HpaStep {
+        Ok(step.insert(HpaStep {
             desired_replicas: decision.desired_replicas,
             metric_replicas: decision.metric_replicas,
             rescale: decision.rescale,
@@ -818,7 +897,7 @@ impl<'a, const P: usize, const R: usize, const E: usize> Simulation<'a, P, R, E>
             able_to_scale: conditions.get(ConditionType::AbleToScale).copied(),
             scaling_active: conditions.get(ConditionType::ScalingActive).copied(),
             scaling_limited: conditions.get(ConditionType::ScalingLimited).copied(),
-        })
+        }))
     }
 
     /// Extends the settled cohorts: ready since before the last scrape's window (so their
