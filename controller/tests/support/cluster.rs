@@ -206,6 +206,23 @@ impl World {
     /// A fresh namespace `name` with a controller context over it.
     pub async fn new(name: &str) -> Self {
         let client = client().await;
+        Self::build(name, client.clone(), client, Some(name)).await
+    }
+
+    /// A fresh namespace `name`, set up by the admin client as [`World::new`] does, with a
+    /// controller context whose every request goes through `controller` (another identity,
+    /// such as the service account of deploy/rbac.yaml) and whose pod cache watches every
+    /// namespace, as `podscale run` does without `--namespace`.
+    pub async fn acting_as(name: &str, controller: Client) -> Self {
+        Self::build(name, client().await, controller, None).await
+    }
+
+    async fn build(
+        name: &str,
+        client: Client,
+        controller: Client,
+        pods_namespace: Option<&str>,
+    ) -> Self {
         let namespaces: Api<Namespace> = Api::all(client.clone());
         namespaces
             .create(
@@ -216,11 +233,11 @@ impl World {
             .unwrap();
         let clock = ManualClock::new(START_MS);
         let metrics = TestMetrics::new(clock.clone());
-        let (store, task) = pod_reflector(client.clone(), Some(name));
+        let (store, task) = pod_reflector(controller.clone(), pods_namespace);
         let pods_task = tokio::spawn(task);
         store.wait_until_ready().await.unwrap();
         let ctx = Arc::new(Context::new(
-            client.clone(),
+            controller,
             metrics.clone(),
             clock.clone(),
             store,
@@ -366,6 +383,8 @@ impl World {
                 .pods()
                 .state()
                 .iter()
+                // A cache over every namespace (`acting_as`) holds other tests' pods too.
+                .filter(|p| p.namespace().as_deref() == Some(self.namespace.as_str()))
                 .filter(|p| p.labels().get("app").map(String::as_str) == Some(name))
                 .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
                 .count();
