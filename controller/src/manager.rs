@@ -245,6 +245,10 @@ async fn reconcile<M: MetricsSource, C: Clock>(
     if !ctx.is_leading() {
         return Ok(Action::requeue(period));
     }
+    // Woken early (by this replica's own status write, say): wait for the period.
+    if let Some(wait) = ctx.due_in(&scaler) {
+        return Ok(Action::requeue(wait));
+    }
     let started = Instant::now();
     let namespace = scaler.namespace().unwrap_or_default();
     let name = scaler.name_any();

@@ -111,7 +111,7 @@ pub struct Context<M, C> {
     clock: C,
     pods: Store<Pod>,
     targets: ScaleTargets,
-    states: Mutex<HashMap<String, (String, String, ScalerState)>>,
+    states: Mutex<HashMap<String, Held>>,
     recorder: EventRecorder,
     settings: Settings,
     leading: Option<tokio::sync::watch::Receiver<bool>>,
@@ -123,6 +123,18 @@ impl<M, C> std::fmt::Debug for Context<M, C> {
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
+}
+
+/// What this replica keeps of a PodScaler between syncs.
+#[derive(Debug, Clone)]
+struct Held {
+    namespace: String,
+    name: String,
+    /// The `metadata.generation` last synced.
+    generation: Option<i64>,
+    /// When it was last synced, by the context's clock.
+    synced_at_ms: i64,
+    state: ScalerState,
 }
 
 /// Events of one sync, published after the status.
@@ -219,10 +231,10 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
     pub fn retain(&self, live: &std::collections::HashSet<String>) -> Vec<(String, String)> {
         let mut gone = Vec::new();
         if let Ok(mut states) = self.states.lock() {
-            states.retain(|uid, (namespace, name, _)| {
+            states.retain(|uid, held| {
                 let keep = live.contains(uid);
                 if !keep {
-                    gone.push((namespace.clone(), name.clone()));
+                    gone.push((held.namespace.clone(), held.name.clone()));
                 }
                 keep
             });
@@ -237,7 +249,7 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
             .states
             .lock()
             .ok()
-            .and_then(|states| states.get(&state_key(scaler)).map(|(_, _, s)| s.clone()));
+            .and_then(|states| states.get(&state_key(scaler)).map(|h| h.state.clone()));
         if let Some(state) = cached {
             return state;
         }
@@ -252,11 +264,34 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
         }
     }
 
-    fn store_state(&self, scaler: &PodScaler, state: ScalerState) {
+    fn store_state(&self, scaler: &PodScaler, state: ScalerState, synced_at_ms: i64) {
         if let Ok(mut states) = self.states.lock() {
-            let names = (scaler.namespace().unwrap_or_default(), scaler.name_any());
-            states.insert(state_key(scaler), (names.0, names.1, state));
+            let held = Held {
+                namespace: scaler.namespace().unwrap_or_default(),
+                name: scaler.name_any(),
+                generation: scaler.metadata.generation,
+                synced_at_ms,
+                state,
+            };
+            states.insert(state_key(scaler), held);
         }
+    }
+
+    /// How long until `scaler` is due for its next sync: `None` when it is due now (never
+    /// synced here, its spec changed since, or a sync period has passed). A PodScaler is
+    /// synced once per period however often it changes otherwise (each status write is a
+    /// change), as the HPA's queue adds each key at most once per resync period
+    /// [NewDefaultHPARateLimiter].
+    pub fn due_in(&self, scaler: &PodScaler) -> Option<Duration> {
+        let states = self.states.lock().ok()?;
+        let held = states.get(&state_key(scaler))?;
+        if held.generation != scaler.metadata.generation {
+            return None;
+        }
+        let period = i64::try_from(self.settings.sync_period.as_millis()).unwrap_or(i64::MAX);
+        let next = held.synced_at_ms.saturating_add(period);
+        let wait = next.saturating_sub(self.clock.now_ms());
+        (wait > 0).then(|| Duration::from_millis(wait.unsigned_abs()))
     }
 
     /// One sync of `scaler`: reads its target's scale, pods and metrics, decides, writes the
@@ -267,7 +302,7 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
     /// The status could not be written; everything else is reported in the status.
     pub async fn sync(&self, scaler: &PodScaler) -> Result<SyncSummary, SyncError> {
         let now_ms = self.clock.now_ms();
-        let (Some(namespace), name) = (scaler.namespace(), scaler.name_any()) else {
+        let Some(namespace) = scaler.namespace() else {
             return Err(SyncError::Unnamed);
         };
         let mut report = SyncReport::default();
@@ -297,8 +332,7 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
                     ));
                 }
                 let status = scaler.status_after(None, &state, &report, now_ms);
-                self.finish(scaler, &namespace, &name, status, events, state)
-                    .await?;
+                self.finish(scaler, status, events, state, now_ms).await?;
                 return Ok(summary);
             }
         };
@@ -311,8 +345,7 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
                     message: e.to_string(),
                 });
                 let status = scaler.status_after(None, &state, &report, now_ms);
-                self.finish(scaler, &namespace, &name, status, events, state)
-                    .await?;
+                self.finish(scaler, status, events, state, now_ms).await?;
                 return Ok(summary);
             }
         };
@@ -347,8 +380,7 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
                     "GetScale",
                 ));
                 let status = scaler.status_after(Some(&config), &state, &report, now_ms);
-                self.finish(scaler, &namespace, &name, status, events, state)
-                    .await?;
+                self.finish(scaler, status, events, state, now_ms).await?;
                 return Ok(summary);
             }
         };
@@ -505,8 +537,7 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
             .map(|h| h.desired_replicas)
             .or(Some(current));
         let status = scaler.status_after(Some(&config), &state, &report, now_ms);
-        self.finish(scaler, &namespace, &name, status, events, state)
-            .await?;
+        self.finish(scaler, status, events, state, now_ms).await?;
         Ok(summary)
     }
 
@@ -620,24 +651,24 @@ impl<M: MetricsSource, C: Clock> Context<M, C> {
     async fn finish(
         &self,
         scaler: &PodScaler,
-        namespace: &str,
-        name: &str,
         status: crate::podscaler::PodScalerStatus,
         events: PendingEvents,
         state: ScalerState,
+        started_ms: i64,
     ) -> Result<(), SyncError> {
         // Kept even if the status write fails: the scale may have been written already, and
         // the next sync must continue from what happened.
-        self.store_state(scaler, state);
+        self.store_state(scaler, state, started_ms);
         self.check_leading()?;
-        let api: Api<PodScaler> = Api::namespaced(self.client.clone(), namespace);
+        let (namespace, name) = (scaler.namespace().unwrap_or_default(), scaler.name_any());
+        let api: Api<PodScaler> = Api::namespaced(self.client.clone(), &namespace);
         let patch = json!({
             "apiVersion": PodScaler::api_version(&()),
             "kind": PodScaler::kind(&()),
             "status": status,
         });
         api.patch_status(
-            name,
+            &name,
             &PatchParams::apply(FIELD_MANAGER).force(),
             &Patch::Apply(&patch),
         )

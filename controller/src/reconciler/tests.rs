@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use http::{Request, Response};
 use k8s_openapi::api::core::v1::Pod;
@@ -204,8 +205,20 @@ async fn a_sync_reads_the_scale_writes_it_once_then_applies_the_status_and_an_ev
         .chain(status_and_event())
         .collect(),
     );
-    let summary = context(client).sync(&scaler()).await.unwrap();
+    let clock = ManualClock::new(NOW_MS);
+    let ctx = Context::new(client, Busy, clock.clone(), pods(), Settings::default());
+    let summary = ctx.sync(&scaler()).await.unwrap();
     assert_eq!(summary.rescaled_to, Some(4));
+    // Its own status write wakes the controller at once; the next sync waits for the period,
+    // unless the spec changes.
+    assert_eq!(ctx.due_in(&scaler()), Some(Duration::from_secs(15)));
+    clock.advance(14_000);
+    assert_eq!(ctx.due_in(&scaler()), Some(Duration::from_secs(1)));
+    let mut edited = scaler();
+    edited.metadata.generation = Some(2);
+    assert_eq!(ctx.due_in(&edited), None);
+    clock.advance(1_000);
+    assert_eq!(ctx.due_in(&scaler()), None);
     let seen = seen.lock().unwrap().clone();
     let requests: Vec<(&str, &str)> = seen
         .iter()
