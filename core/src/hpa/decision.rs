@@ -607,7 +607,29 @@ impl<'a> MetricList<'a> {
 
 /// The body of [`decide`] and [`decide_cohorts`] [reconcileAutoscaler], into `decision`;
 /// `reuse` as in [`decide_cohorts_into`].
+///
+/// The conditions are written only if the sync succeeds (its status update). They are changed
+/// in place and put back when it fails, rather than built in a copy and copied out on success:
+/// that copy, read back right after its fields were written one by one, showed in profiles.
 fn decide_observed<'a, const R: usize, const E: usize>(
+    spec: &HpaSpec<'a>,
+    config: &ControllerConfig,
+    state: &mut HpaState<R, E>,
+    observation: &Observed<'a>,
+    now_ms: i64,
+    decision: &mut Decision<'a>,
+    reuse: Option<&[MetricProposal]>,
+) -> Result<(), HpaError> {
+    let saved = state.conditions.clone();
+    let outcome = decide_in_place(spec, config, state, observation, now_ms, decision, reuse);
+    if outcome.is_err() {
+        state.conditions = saved;
+    }
+    outcome
+}
+
+/// [`decide_observed`] with the conditions changed in `state`, also when it fails.
+fn decide_in_place<'a, const R: usize, const E: usize>(
     spec: &HpaSpec<'a>,
     config: &ControllerConfig,
     state: &mut HpaState<R, E>,
@@ -629,7 +651,7 @@ fn decide_observed<'a, const R: usize, const E: usize>(
         });
     }
     let gates = config.feature_gates;
-    let mut conditions = state.conditions.clone();
+    let conditions = &mut state.conditions;
     conditions.set(
         ConditionType::AbleToScale,
         ConditionStatus::True,
@@ -694,7 +716,7 @@ fn decide_observed<'a, const R: usize, const E: usize>(
             config,
             observation,
             decision,
-            &mut conditions,
+            conditions,
             now_ms,
             reuse,
         );
@@ -702,7 +724,7 @@ fn decide_observed<'a, const R: usize, const E: usize>(
             // computeReplicasForMetrics gave up: nothing is scaled or recorded.
             decision.rescale = false;
             decision.desired_replicas = state.desired_replicas;
-            commit(state, conditions, None, current, now_ms)?;
+            commit(state, None, current, now_ms)?;
             return Ok(());
         };
         decision.metric_replicas = Some(metric_replicas);
@@ -744,7 +766,7 @@ fn decide_observed<'a, const R: usize, const E: usize>(
                     config.scale_up_limit_minimum,
                 );
                 set_limited(
-                    &mut conditions,
+                    conditions,
                     limited.replicas != plan.replicas,
                     limited.reason,
                     now_ms,
@@ -792,7 +814,7 @@ fn decide_observed<'a, const R: usize, const E: usize>(
                     now_ms,
                 );
                 set_limited(
-                    &mut conditions,
+                    conditions,
                     limited.replicas != plan.replicas,
                     limited.reason,
                     now_ms,
@@ -828,7 +850,7 @@ fn decide_observed<'a, const R: usize, const E: usize>(
     } else {
         decision.desired_replicas = current;
     }
-    commit(state, conditions, recorded, current, now_ms)?;
+    commit(state, recorded, current, now_ms)?;
     if !decision.rescale {
         state.desired_replicas = current;
     }
@@ -923,11 +945,10 @@ fn set_limited(conditions: &mut Conditions, limited: bool, reason: ConditionReas
     conditions.set(ConditionType::ScalingLimited, status, reason, now_ms);
 }
 
-/// Writes the seed, this sync's recommendation and the conditions, or nothing if the history
-/// has no room.
+/// Writes the seed and this sync's recommendation, or nothing if the history has no room (the
+/// conditions are in `state` already).
 fn commit<const R: usize, const E: usize>(
     state: &mut HpaState<R, E>,
-    conditions: Conditions,
     recorded: Option<(Slot, i32)>,
     current: i32,
     now_ms: i64,
@@ -959,7 +980,6 @@ fn commit<const R: usize, const E: usize>(
             },
         )?;
     }
-    state.conditions = conditions;
     Ok(())
 }
 

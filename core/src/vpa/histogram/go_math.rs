@@ -38,7 +38,10 @@ const BIAS: i64 = 1023;
 
 /// Go's `normalize`: a subnormal `x` scaled into the normal range, with the power of two taken
 /// out.
-fn normalize(x: f64) -> (f64, i64) {
+///
+/// This and the functions of `Pow` below are `const fn` so that the default histograms' bucket
+/// starts can be tabulated at compile time with exactly the run-time algorithm.
+const fn normalize(x: f64) -> (f64, i64) {
     // 2**-1022, `SmallestNormal` of bits.go.
     const SMALLEST_NORMAL: f64 = 2.225_073_858_507_201_4e-308;
     if x.abs() < SMALLEST_NORMAL {
@@ -65,7 +68,7 @@ const fn exponent_field(bits: u64) -> i64 {
 /// assert_eq!(frexp(-0.75), (-0.75, 0));
 /// assert_eq!(frexp(0.0), (0.0, 0));
 /// ```
-pub fn frexp(f: f64) -> (f64, i64) {
+pub const fn frexp(f: f64) -> (f64, i64) {
     if f == 0.0 || f.is_infinite() || f.is_nan() {
         return (f, 0);
     }
@@ -96,15 +99,17 @@ pub fn frexp(f: f64) -> (f64, i64) {
 /// assert_eq!(ldexp(1.0, -1074), 5e-324);
 /// ```
 #[inline]
-pub fn ldexp(frac: f64, exp: i64) -> f64 {
+pub const fn ldexp(frac: f64, exp: i64) -> f64 {
     // Fast path (every decay factor takes it): a normal `frac` and a normal result. Go's code
-    // below then just adds `exp` to the exponent field, and so does this.
+    // below then just adds `exp` to the exponent field, and so does this. (Comparisons rather
+    // than `RangeInclusive::contains` and `try_from`, which are not `const`.)
     let bits = frac.to_bits();
     let field = exponent_field(bits);
-    if (1..=2046).contains(&field) && (-2046..=2046).contains(&exp) {
+    if 1 <= field && field <= 2046 && -2046 <= exp && exp <= 2046 {
         let scaled = field.saturating_add(exp);
-        if (1..=2046).contains(&scaled) {
-            let scaled = u64::try_from(scaled).unwrap_or(0);
+        if 1 <= scaled && scaled <= 2046 {
+            // Positive here: its magnitude is itself.
+            let scaled = scaled.unsigned_abs();
             return f64::from_bits((bits & !(MASK << SHIFT)) | (scaled << SHIFT));
         }
     }
@@ -135,8 +140,9 @@ pub fn ldexp(frac: f64, exp: i64) -> f64 {
         m = 1.0 / 9_007_199_254_740_992.0;
     }
     bits &= !(MASK << SHIFT);
-    // exp is in [-1022, 1023] here, so exp + bias is in [1, 2046].
-    let field = u64::try_from(exp.saturating_add(BIAS)).unwrap_or(0);
+    // exp is in [-1022, 1023] here, so exp + bias is in [1, 2046]: positive, its magnitude is
+    // itself.
+    let field = exp.saturating_add(BIAS).unsigned_abs();
     bits |= field << SHIFT;
     m * f64::from_bits(bits)
 }
@@ -269,7 +275,7 @@ fn expmulti(hi: f64, lo: f64, k: i64) -> f64 {
 }
 
 /// Go's `isOddInt` for an integral float: odd and below 2^53 in magnitude.
-fn is_odd_int(y: f64) -> bool {
+const fn is_odd_int(y: f64) -> bool {
     // 2^53: above it every binary64 is even.
     if y.abs() >= 9_007_199_254_740_992.0 {
         return false;
@@ -295,7 +301,7 @@ fn is_odd_int(y: f64) -> bool {
 /// assert_eq!(pow_int(0.0, -1), f64::INFINITY);
 /// assert_eq!(pow_int(-0.0, -1), f64::NEG_INFINITY);
 /// ```
-pub fn pow_int(x: f64, n: i64) -> f64 {
+pub const fn pow_int(x: f64, n: i64) -> f64 {
     // float64(n): rounds to nearest, as Go's conversion does on amd64.
     let y = n as f64;
     if y == 0.0 || x == 1.0 {
@@ -356,7 +362,7 @@ pub fn pow_int(x: f64, n: i64) -> f64 {
     // yi < 2^63: exact.
     let mut i = trunc_to_i64(yi);
     while i != 0 {
-        if !(-(1 << 12)..=(1 << 12)).contains(&xe) {
+        if xe < -(1 << 12) || xe > (1 << 12) {
             // xe would overflow the shift below; the final Ldexp under- or overflows anyway.
             ae = ae.saturating_add(xe);
             break;

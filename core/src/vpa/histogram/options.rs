@@ -60,8 +60,13 @@ const CELLS: usize = 576;
 /// formula is non-decreasing in `v`: far from a boundary its rounding error (a few ulps of a
 /// quotient below 176) cannot move the truncated result, and within 2000 ulps of every
 /// boundary the tests check each double.
+///
+/// `bucket_starts[b]` is Go's `GetBucketStart(b)` ([`exponential_start`], evaluated at compile
+/// time by the same `const fn` as at run time, so with the same bits): percentiles read it on
+/// every recommendation, where computing Go's `Pow` each time showed in profiles.
 struct BucketTable {
     starts: [f64; VPA_NUM_BUCKETS - 1],
+    bucket_starts: [f64; VPA_NUM_BUCKETS],
     /// The cell of `starts[0]`: cell 0 of `bucket_at_cell`.
     first_cell: u64,
     /// The bucket of each cell's smallest double.
@@ -83,6 +88,12 @@ impl BucketTable {
             last_cell - first_cell < CELLS as u64,
             "the cell index does not cover every bucket start"
         );
+        let mut bucket_starts = [0.0; VPA_NUM_BUCKETS];
+        let mut bucket = 0;
+        while bucket < VPA_NUM_BUCKETS {
+            bucket_starts[bucket] = exponential_start(first, 1.05, bucket);
+            bucket += 1;
+        }
         let mut bucket_at_cell = [0u8; CELLS];
         let (mut cell, mut bucket) = (0, 0);
         while cell < CELLS {
@@ -95,6 +106,7 @@ impl BucketTable {
         }
         Self {
             starts,
+            bucket_starts,
             first_cell,
             bucket_at_cell,
         }
@@ -125,6 +137,23 @@ impl BucketTable {
             .take_while(|start| **start <= value);
         from.saturating_add(within_cell.count())
     }
+}
+
+/// Go's exponential `GetBucketStart(bucket)` as computed [HistogramOptions.GetBucketStart]: 0 for
+/// bucket 0, otherwise `first * (Pow(ratio, bucket) - 1) / (ratio - 1)` with Go's `Pow`.
+const fn exponential_start(first: f64, ratio: f64, bucket: usize) -> f64 {
+    if bucket == 0 {
+        return 0.0;
+    }
+    // Bucket indices are below 2^32, so this is `bucket` itself; saturating as a guard
+    // (`i64::try_from` is not `const`).
+    let exponent = if bucket as u64 > i64::MAX as u64 {
+        i64::MAX
+    } else {
+        bucket as i64
+    };
+    let power = pow_int(ratio, exponent);
+    first * (power - 1.0) / (ratio - 1.0)
 }
 
 /// Go's exponential `FindBucket(value)` as computed: `trunc(Log(value*(ratio-1)/first + 1) /
@@ -484,11 +513,14 @@ impl HistogramOptions {
                 first_bucket_size,
                 ratio,
             } => {
-                if bucket == 0 {
-                    return 0.0;
+                // The defaults' starts are tabulated (the same bits, see `BucketTable`).
+                if let Some(start) = self
+                    .boundaries
+                    .and_then(|Boundaries(table)| table.bucket_starts.get(bucket))
+                {
+                    return *start;
                 }
-                let power = pow_int(ratio, i64::try_from(bucket).unwrap_or(i64::MAX));
-                first_bucket_size * (power - 1.0) / (ratio - 1.0)
+                exponential_start(first_bucket_size, ratio, bucket)
             }
         }
     }
@@ -648,6 +680,45 @@ mod tests {
                 f64::MAX,
             ] {
                 assert_eq!(options.find_bucket(v), go(v), "{v:e}");
+            }
+        }
+    }
+
+    /// The tabulated bucket starts are, bit for bit, what Go's formula with `pow_int` gives at
+    /// run time, for every bucket of both default bucketings.
+    #[test]
+    fn bucket_start_tables_match_pow_at_run_time() {
+        for (table, first) in [(&VPA_CPU_BOUNDARIES, 0.01), (&VPA_MEMORY_BOUNDARIES, 1e7)] {
+            // Opaque inputs: the formula below is evaluated at run time, not folded.
+            let (first, ratio) = core::hint::black_box((first, 1.05));
+            assert_eq!(table.bucket_starts[0].to_bits(), 0.0f64.to_bits());
+            for bucket in 1..VPA_NUM_BUCKETS {
+                let power = pow_int(ratio, i64::try_from(bucket).unwrap());
+                let start = first * (power - 1.0) / (ratio - 1.0);
+                assert_eq!(
+                    table.bucket_starts[bucket].to_bits(),
+                    start.to_bits(),
+                    "bucket {bucket} of {first:e}"
+                );
+            }
+        }
+        // And the options read them.
+        for options in [HistogramOptions::vpa_cpu(), HistogramOptions::vpa_memory()] {
+            let Bucketing::Exponential {
+                first_bucket_size,
+                ratio,
+            } = options.bucketing
+            else {
+                unreachable!()
+            };
+            for bucket in 0..VPA_NUM_BUCKETS {
+                let exponent = core::hint::black_box(i64::try_from(bucket).unwrap());
+                let expected = if bucket == 0 {
+                    0.0
+                } else {
+                    first_bucket_size * (pow_int(ratio, exponent) - 1.0) / (ratio - 1.0)
+                };
+                assert_eq!(options.start_of(bucket).to_bits(), expected.to_bits());
             }
         }
     }
