@@ -197,6 +197,7 @@ fn simulate_replays_a_prometheus_answer() {
 }
 
 #[test]
+#[cfg(feature = "cluster")]
 fn crd_prints_the_podscaler_definition() {
     let out = podscale(&["crd"]);
     assert!(out.status.success());
@@ -212,6 +213,7 @@ fn crd_prints_the_podscaler_definition() {
 }
 
 #[test]
+#[cfg(feature = "cluster")]
 fn run_refuses_bad_flags_before_reaching_the_cluster() {
     let out = podscale(&["run", "--tolerance=-0.5"]);
     assert_eq!(out.status.code(), Some(1));
