@@ -13,10 +13,7 @@ mod sync;
 mod vertical;
 
 pub use config::{MetricFeed, PreparedSpec, ScalerConfig, SpecError};
-pub use observation::{
-    ContainerView, CoreViews, MetricReading, PodView, core_container_usage, core_containers,
-    core_metric_data, core_pod_metrics, core_pods, pod_labels,
-};
+pub use observation::{ContainerView, MetricReading, PodView, pod_labels};
 pub use report::{SyncProblem, SyncReport, api_time, milli_quantity};
 pub use state::{CheckpointReadError, ScalerState, VerticalHistory};
 pub use sync::{

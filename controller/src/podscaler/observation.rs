@@ -156,7 +156,7 @@ type PodExtras<'o> = (
 
 /// The owned amounts the core's views borrow, built once per sync.
 #[derive(Debug, Default)]
-pub struct CoreViews<'o> {
+pub(crate) struct CoreViews<'o> {
     pod_amounts: Vec<Vec<Vec<ResourceAmount<'o>>>>,
     pod_extras: Vec<PodExtras<'o>>,
     usage_amounts: Vec<Vec<Vec<Vec<ResourceAmount<'o>>>>>,
@@ -171,7 +171,7 @@ fn amounts(list: &[(String, i64)]) -> Vec<ResourceAmount<'_>> {
 
 impl<'o> CoreViews<'o> {
     /// Converts `pods` and `readings` into the amounts the core's views borrow.
-    pub fn new(pods: &'o [PodView], readings: &'o [MetricReading]) -> Self {
+    pub(crate) fn new(pods: &'o [PodView], readings: &'o [MetricReading]) -> Self {
         let pod_amounts = pods
             .iter()
             .map(|p| p.containers.iter().map(|c| amounts(&c.requests)).collect())
@@ -230,7 +230,7 @@ impl<'o> CoreViews<'o> {
 }
 
 /// The core's containers of each pod, borrowing [`CoreViews`].
-pub fn core_containers<'v>(
+pub(crate) fn core_containers<'v>(
     pods: &'v [PodView],
     views: &'v CoreViews<'v>,
 ) -> Vec<Vec<Container<'v>>> {
@@ -250,7 +250,7 @@ pub fn core_containers<'v>(
 }
 
 /// The core's pods, borrowing the containers of [`core_containers`].
-pub fn core_pods<'v>(
+pub(crate) fn core_pods<'v>(
     pods: &'v [PodView],
     views: &'v CoreViews<'v>,
     containers: &'v [Vec<Container<'v>>],
@@ -272,7 +272,7 @@ pub fn core_pods<'v>(
 }
 
 /// Each Resource reading's per-container usage, borrowing [`CoreViews`].
-pub fn core_container_usage<'v>(
+pub(crate) fn core_container_usage<'v>(
     readings: &'v [MetricReading],
     views: &'v CoreViews<'v>,
 ) -> Vec<Vec<Vec<CoreContainerUsage<'v>>>> {
@@ -300,7 +300,7 @@ pub fn core_container_usage<'v>(
 }
 
 /// Each Resource reading's PodMetrics, borrowing [`core_container_usage`].
-pub fn core_pod_metrics<'v>(
+pub(crate) fn core_pod_metrics<'v>(
     readings: &'v [MetricReading],
     usage: &'v [Vec<Vec<CoreContainerUsage<'v>>>],
 ) -> Vec<Vec<PodResourceMetrics<'v>>> {
@@ -324,7 +324,7 @@ pub fn core_pod_metrics<'v>(
 }
 
 /// The core's metric data, one per reading, in the same order.
-pub fn core_metric_data<'v>(
+pub(crate) fn core_metric_data<'v>(
     readings: &'v [MetricReading],
     views: &'v CoreViews<'v>,
     pod_metrics: &'v [Vec<PodResourceMetrics<'v>>],
